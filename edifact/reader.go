@@ -1,0 +1,742 @@
+package edifact
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+const (
+	defaultBufferSize     = 64 << 10
+	defaultMaxSegmentSize = 1 << 20
+	arenaBlockSize        = 32 << 10
+	// DefaultSyntax is the syntax identifier a Reader assumes for input
+	// without UNB (message-only input) unless Reader.Syntax says otherwise.
+	DefaultSyntax = "UNOC"
+)
+
+// Byte classes of the scanner; the two common ones come first.
+const (
+	clsPlain   uint8 = iota // data, as it is
+	clsSep                  // a separator that splits elements or components
+	clsTerm                 // the segment terminator
+	clsRelease              // the release character
+	clsHigh                 // a byte of a single-byte set above 0x9f: decoded by table
+	clsUTF8                 // a byte above 0x7f in UTF-8: valid sequences are data
+	clsSlow                 // anything for the careful path: controls, bytes outside the repertoire
+)
+
+// A Reader reads segments from an EDIFACT input stream, checking the syntax
+// and the envelopes (UNB/UNG/UNH/UNT/UNE/UNZ) as it goes.
+//
+// It handles a UNA service string advice, or the defaults when there is none,
+// the release character, line breaks after terminators, a byte order mark,
+// the repetition separator of syntax version 4, several interchanges in one
+// stream (each with its own UNA, if any) and message-only input (UNH..UNT
+// without UNB). Text is decoded to UTF-8 by the character set that the UNB
+// syntax identifier declares.
+//
+// Segments returned by a Reader stay valid after the next call: their strings
+// share large blocks of memory, so holding one segment keeps its block (32
+// KiB) alive.
+//
+// Set the exported fields before the first read.
+type Reader struct {
+	// Accept is the set of faults reported as warnings instead of errors
+	// (lenient mode). See Warnings.
+	Accept Fault
+	// MaxSegmentSize bounds the size of one segment in bytes (default 1 MiB),
+	// so that input without terminators cannot exhaust memory.
+	MaxSegmentSize int
+	// Syntax is the syntax identifier assumed for input without UNB
+	// (default DefaultSyntax).
+	Syntax string
+
+	src    io.Reader
+	srcErr error // sticky read error, io.EOF at the end
+	buf    []byte
+	pos    int   // next unread byte of buf
+	end    int   // end of the data in buf
+	base   int64 // input offset of buf[0]
+	line   int   // line number at buf[pos]
+	err    error // sticky error of the Reader
+
+	delims   Delimiters
+	hadUNA   bool // a UNA was read for the coming or current interchange
+	lineMode bool // segments end with line breaks (a tolerated fault)
+	cs       *charset
+	cls      [256]uint8
+	high     [128]string // UTF-8 of the bytes above 0x7f of a single-byte set
+	info     [256]uint32 // per byte: its class, and for separators a flag and the kind of component it starts
+
+	arena []byte
+	comps []uint32 // slab of component positions
+	tags  [1024]struct {
+		key uint32
+		tag string
+	}
+	moreTags map[string]string
+	bounds   []uint32 // separators of the current segment: output position and kind
+	slow     slowScratch
+
+	slowUsed    bool // the current segment took the careful path
+	nseg        int  // segments read
+	curTag      string
+	env         envelope
+	warnings    []*SyntaxError
+	faultCounts map[Fault]int
+
+	header      *InterchangeHeader // of the open interchange
+	group       *GroupHeader       // of the open group
+	msgHeader   *MessageHeader     // of the open message
+	pending     *Segment           // a segment ReadMessage put back
+	msgWarnings int                // len(warnings) when the current message began
+}
+
+// NewReader returns a Reader that reads from r.
+func NewReader(r io.Reader) *Reader {
+	rd := &Reader{src: r, line: 1}
+	rd.env.r = rd
+	return rd
+}
+
+// Warnings returns the faults tolerated so far (see Accept), in input order.
+func (r *Reader) Warnings() []*SyntaxError { return r.warnings }
+
+// Delimiters returns the service characters of the current interchange.
+func (r *Reader) Delimiters() Delimiters { return r.delims }
+
+// Read returns the next segment, including the service segments UNB, UNG,
+// UNH, UNT, UNE and UNZ (but not UNA, which sets Delimiters). At the end of
+// the input it returns io.EOF, or the *SyntaxError for an unclosed envelope.
+// After an error every call returns the same error.
+func (r *Reader) Read() (Segment, error) {
+	var seg Segment
+	err := r.readInto(&seg)
+	return seg, err
+}
+
+// readInto reads the next segment into seg.
+func (r *Reader) readInto(seg *Segment) error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.buf == nil {
+		r.start()
+	}
+	for {
+		// The usual case first: one plain data segment of an open message,
+		// after the line break that may follow the last terminator.
+		for r.pos < r.end && (r.buf[r.pos] == '\n' || r.buf[r.pos] == '\r') {
+			if r.buf[r.pos] == '\n' {
+				r.line++
+			}
+			r.pos++
+		}
+		if r.env.message && !r.lineMode && r.readPlain(seg) {
+			if seg.Tag[0] != 'U' || seg.Tag[1] != 'N' {
+				r.env.msgSegs++
+				return nil
+			}
+			if err := r.env.process(seg); err != nil {
+				return r.stop(err)
+			}
+			return nil
+		}
+		if err := r.skipBetween(); err != nil {
+			return r.stop(err)
+		}
+		if r.pos == r.end { // skipBetween stops here only at the end of input
+			if err := r.env.finish(); err != nil {
+				return r.stop(err)
+			}
+			r.summarizeWarnings()
+			return r.stop(io.EOF)
+		}
+		if r.pos+3 <= r.end && r.buf[r.pos] == 'U' && r.hasPrefix("UNA") {
+			if err := r.readUNA(); err != nil {
+				return r.stop(err)
+			}
+			continue
+		}
+		ok, err := r.readSegment(seg)
+		if err != nil {
+			return r.stop(err)
+		}
+		if !ok {
+			continue
+		}
+		if err := r.env.process(seg); err != nil {
+			return r.stop(err)
+		}
+		return nil
+	}
+}
+
+// stop makes err the answer to every later call.
+func (r *Reader) stop(err error) error {
+	r.err = err
+	return err
+}
+
+func (r *Reader) start() {
+	r.buf = make([]byte, defaultBufferSize)
+	if r.MaxSegmentSize <= 0 {
+		r.MaxSegmentSize = defaultMaxSegmentSize
+	}
+	if r.Syntax == "" {
+		r.Syntax = DefaultSyntax
+	}
+	r.setDelimiters(DefaultDelimiters)
+	r.setCharset(r.Syntax)
+}
+
+// fill reads more input into buf, keeping the bytes from pos on; it may move
+// them to a new block and returns by how much they moved (0 if not). Bytes
+// before pos may be referenced by segments already returned, so they are
+// never written again: a full block is left to the garbage collector. fill
+// returns the sticky read error if nothing more can be read.
+func (r *Reader) fill() (shift int, err error) {
+	if r.srcErr != nil {
+		return 0, r.srcErr
+	}
+	if r.end == len(r.buf) {
+		unread := r.end - r.pos
+		if unread > r.MaxSegmentSize {
+			return 0, nil // the caller detects the oversize segment
+		}
+		size := defaultBufferSize
+		for size < 2*unread {
+			size *= 2
+		}
+		block := make([]byte, size)
+		copy(block, r.buf[r.pos:r.end])
+		shift = r.pos
+		r.base += int64(r.pos)
+		r.buf, r.pos, r.end = block, 0, unread
+	}
+	for range 100 {
+		n, err := r.src.Read(r.buf[r.end:])
+		r.end += n
+		if err != nil {
+			r.srcErr = err
+			if n > 0 {
+				return shift, nil
+			}
+			return shift, err
+		}
+		if n > 0 {
+			return shift, nil
+		}
+	}
+	r.srcErr = io.ErrNoProgress
+	return shift, r.srcErr
+}
+
+// ensure makes n bytes from pos available if the input has them, and reports
+// whether it does.
+func (r *Reader) ensure(n int) (bool, error) {
+	for r.end-r.pos < n {
+		if _, err := r.fill(); err != nil {
+			if err == io.EOF {
+				return false, nil
+			}
+			return false, r.readError(err)
+		}
+	}
+	return true, nil
+}
+
+func (r *Reader) readError(err error) error {
+	return fmt.Errorf("edifact: read at offset %d: %w", r.base+int64(r.end), err)
+}
+
+func (r *Reader) hasPrefix(p string) bool {
+	ok, err := r.ensure(len(p))
+	return ok && err == nil && string(r.buf[r.pos:r.pos+len(p)]) == p
+}
+
+// skipBetween skips what may stand between segments: line breaks, a byte
+// order mark at the start of an interchange, and (as faults) stray
+// terminators and other junk. It stops at the start of a segment or at the
+// end of the input.
+func (r *Reader) skipBetween() error {
+	for {
+		if r.pos == r.end {
+			ok, err := r.ensure(1)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return nil
+			}
+		}
+		c := r.buf[r.pos]
+		switch {
+		case c == '\n':
+			r.line++
+			r.pos++
+		case c == '\r':
+			r.pos++
+		case isTagByte(c):
+			return nil
+		case c == 0xEF && r.env.outside() && r.hasPrefix("\xEF\xBB\xBF"):
+			r.pos += 3
+		case c == r.delims.Segment && !r.lineMode:
+			if err := r.fault(FaultEmptySegment, r.placeHere(), "empty segment (a stray segment terminator)"); err != nil {
+				return err
+			}
+			r.pos++
+		default:
+			if err := r.skipJunk(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// skipJunk reports and skips a run of characters between segments that are
+// neither line breaks nor the start of a segment.
+func (r *Reader) skipJunk() error {
+	place := r.placeHere()
+	start := r.pos
+	for r.pos < r.end {
+		c := r.buf[r.pos]
+		if isTagByte(c) || c == '\n' || c == '\r' || (c == r.delims.Segment && !r.lineMode) {
+			break
+		}
+		r.pos++
+	}
+	junk := r.buf[start:r.pos]
+	if len(junk) > 16 {
+		junk = junk[:16]
+	}
+	return r.fault(FaultJunk, place, fmt.Sprintf("unexpected %q between segments", junk))
+}
+
+func isBreakOrAlnum(c byte) bool { return c == '\r' || c == '\n' || isAlnum(c) }
+
+func isTagByte(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z'
+}
+
+// readUNA reads a service string advice at pos.
+func (r *Reader) readUNA() error {
+	place := r.placeHere()
+	if !r.env.outside() {
+		if err := r.env.closeAll(place, "UNA"); err != nil {
+			return err
+		}
+	}
+	ok, err := r.ensure(9)
+	if err != nil {
+		return err
+	}
+	n := r.end - r.pos
+	if ok {
+		n = 9
+	}
+	six := r.buf[r.pos+3 : r.pos+n]
+	if len(six) < 6 || isBreakOrAlnum(six[5]) {
+		// "UNA:+.?'" and a line break or the UNB: one character is missing,
+		// usually the reserved one. Read the five as ":+.? '" would be.
+		if len(six) < 5 || bytes.ContainsAny(six[:5], "\r\n") || isAlnum(six[4]) {
+			return r.syntaxError(place, fmt.Sprintf("service string advice UNA%q is incomplete: it needs six characters", six))
+		}
+		fixed := []byte{six[0], six[1], six[2], six[3], ' ', six[4]}
+		if err := r.fault(FaultMalformedUNA, place, fmt.Sprintf("service string advice UNA%q has five characters, not six: read as UNA%q", six[:5], fixed)); err != nil {
+			return err
+		}
+		six, n = fixed, 8
+	}
+	d := parseUNA(six)
+	if err := d.validate(); err != nil {
+		return r.syntaxError(place, "service string advice: "+err.Error())
+	}
+	r.pos += n
+	r.setDelimiters(d)
+	r.hadUNA = true
+	r.lineMode = false
+	return nil
+}
+
+func (r *Reader) setDelimiters(d Delimiters) {
+	r.delims = d
+	r.buildClasses()
+}
+
+func (r *Reader) setCharset(syntaxID string) bool {
+	cs, ok := lookupCharset(syntaxID)
+	if !ok {
+		cs = unknownCharset
+	}
+	r.cs = cs
+	r.buildClasses()
+	return ok
+}
+
+// buildClasses prepares the byte classes for the current delimiters and
+// character set.
+func (r *Reader) buildClasses() {
+	if r.cs == nil {
+		return
+	}
+	for c := 0; c < 256; c++ {
+		switch {
+		case r.cs.fits(byte(c)):
+			r.cls[c] = clsPlain
+		case c >= 0xa0 && r.cs.cm != nil && r.cs.cm.DecodeByte(byte(c)) != utf8.RuneError:
+			r.cls[c] = clsHigh
+			r.high[c-0x80] = string(utf8.AppendRune(nil, r.cs.cm.DecodeByte(byte(c))))
+		case c >= 0x80 && r.cs.utf8:
+			r.cls[c] = clsUTF8
+		default:
+			r.cls[c] = clsSlow
+		}
+	}
+	d := r.delims
+	kinds := [256]uint32{}
+	for _, s := range []struct {
+		c    byte
+		kind uint32
+	}{{d.Element, sepElement}, {d.Component, sepComponent}, {d.Repetition, sepRepetition}} {
+		if s.c != 0 {
+			r.cls[s.c], kinds[s.c] = clsSep, s.kind|1<<infoSepShift
+		}
+	}
+	r.cls[d.Segment] = clsTerm
+	if d.Release != 0 {
+		r.cls[d.Release] = clsRelease
+	}
+	for c := range r.info {
+		r.info[c] = kinds[c] | uint32(r.cls[c])
+	}
+	for _, c := range []byte{d.Element, d.Component, d.Repetition, d.Release, d.Segment} {
+		if c != 0 {
+			r.info[c] |= infoService
+		}
+	}
+}
+
+// The parts of Reader.info: the byte class in the low bits; for separators
+// bit infoSepShift set and the component kind in the top bits.
+const (
+	infoClass    = 0xff
+	infoService  = 1 << 8 // a service character: the release character may stand before it
+	infoSepShift = 29
+)
+
+// readSegment reads the segment at pos into seg. It reports ok false when
+// the bytes turned out to be no segment (a tolerated fault).
+func (r *Reader) readSegment(seg *Segment) (ok bool, err error) {
+	outside := r.env.outside()
+	if outside && !r.hadUNA && r.hasPrefix("UNB\x1d") {
+		r.setDelimiters(levelBDelimiters)
+	}
+	r.nseg++
+	r.curTag = ""
+	r.env.segPending = true
+	segEnd, next, err := r.findEnd(outside)
+	if err != nil {
+		return false, err
+	}
+	raw := r.buf[r.pos:segEnd]
+	if r.lineMode && len(raw) > 0 && raw[len(raw)-1] == '\r' {
+		raw = raw[:len(raw)-1]
+	}
+	offset := r.base + int64(r.pos)
+	if err := r.checkTag(raw, offset); err != nil {
+		return false, err
+	}
+	r.curTag = r.tag(raw[:3])
+	if r.curTag == "UNB" {
+		if err := r.beginInterchange(raw, offset); err != nil {
+			return false, err
+		}
+	}
+	r.slowUsed = false
+	resume, err := r.split(seg, raw, offset)
+	if err != nil {
+		return false, err
+	}
+	if resume >= 0 {
+		next = r.pos + resume
+	}
+	if r.slowUsed {
+		r.line += bytes.Count(r.buf[r.pos:next], []byte{'\n'})
+	} else if r.lineMode && next > segEnd {
+		r.line++ // the line break that ends the segment
+	}
+	r.pos = next
+	return true, nil
+}
+
+// findEnd finds the end of the segment that starts at pos: the index of its
+// terminator in buf and where the next segment may start.
+func (r *Reader) findEnd(outside bool) (segEnd, next int, err error) {
+	term := r.delims.Segment
+	if r.lineMode {
+		term = '\n'
+	}
+	searched := 0 // bytes after pos searched for the terminator
+	for {
+		tRel := -1 // the terminator, relative to pos
+		if t := r.findTerminator(term, r.pos+searched); t >= 0 {
+			tRel = t - r.pos
+		}
+		if outside && !r.lineMode {
+			limit := r.end - r.pos
+			if tRel >= 0 {
+				limit = tRel
+			}
+			switched, err := r.detectLineMode(limit)
+			if err != nil {
+				return 0, 0, err
+			}
+			if switched {
+				return r.findEnd(outside)
+			}
+		}
+		if tRel >= 0 {
+			if r.lineMode && r.continues(tRel) {
+				searched = tRel + 1
+				continue
+			}
+			return r.pos + tRel, r.pos + tRel + 1, nil
+		}
+		searched = r.end - r.pos
+		if searched > r.MaxSegmentSize {
+			return 0, 0, r.syntaxError(r.placeHere(), fmt.Sprintf("%v: no segment terminator %q in %d bytes", ErrTooLong, term, r.MaxSegmentSize))
+		}
+		if _, err := r.fill(); err != nil {
+			if err != io.EOF {
+				return 0, 0, r.readError(err)
+			}
+			return r.endOfInput(term)
+		}
+	}
+}
+
+// continues reports, in line mode, whether the line break at tRel (relative
+// to pos) is inside a UNB or UNG wrapped over two lines: only a service
+// segment (UN...) may follow them, so a line that starts otherwise
+// continues the segment.
+func (r *Reader) continues(tRel int) bool {
+	if !r.hasPrefix("UNB") && !r.hasPrefix("UNG") {
+		return false
+	}
+	ok, err := r.ensure(tRel + 3)
+	if err != nil || !ok {
+		return false
+	}
+	next := r.buf[r.pos+tRel+1 : r.pos+tRel+3]
+	return next[0] != '\r' && next[0] != '\n' && string(next) != "UN"
+}
+
+// endOfInput ends the last segment of the input, which has no terminator.
+func (r *Reader) endOfInput(term byte) (segEnd, next int, err error) {
+	if !r.lineMode {
+		if err := r.fault(FaultUnterminatedSegment, r.placeAt(r.end), fmt.Sprintf("input ends without a segment terminator %q", term)); err != nil {
+			return 0, 0, err
+		}
+	}
+	return r.end, r.end, nil
+}
+
+// findTerminator returns the index of the first terminator at or after from
+// that is not released, or -1.
+func (r *Reader) findTerminator(term byte, from int) int {
+	for from < r.end {
+		i := bytes.IndexByte(r.buf[from:r.end], term)
+		if i < 0 {
+			return -1
+		}
+		t := from + i
+		if !r.released(t) {
+			return t
+		}
+		from = t + 1
+	}
+	return -1
+}
+
+// released reports whether the byte at i is escaped by a release character:
+// an odd number of them stands right before it.
+func (r *Reader) released(i int) bool {
+	rel := r.delims.Release
+	if rel == 0 || r.lineMode {
+		return false
+	}
+	n := 0
+	for j := i - 1; j >= r.pos && r.buf[j] == rel; j-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// detectLineMode decides, for the first segment of an interchange, whether
+// the segments end with line breaks instead of the terminator: a line break
+// within limit bytes after pos, before any terminator, followed by what looks
+// like a segment. If so it reports the fault and, when it is tolerated,
+// switches to line mode and returns true.
+func (r *Reader) detectLineMode(limit int) (bool, error) {
+	nl := bytes.IndexByte(r.buf[r.pos:r.pos+limit], '\n')
+	if nl < 0 {
+		return false, nil
+	}
+	ok, err := r.ensure(nl + 5) // may move the buffer: nl is relative to pos
+	if err != nil || !ok || !r.looksLikeSegment(r.buf[r.pos+nl+1:r.end]) {
+		return false, err
+	}
+	err = r.fault(FaultLineTerminator, r.placeAt(r.pos+nl), fmt.Sprintf("segments end with line breaks, not with the segment terminator %q", r.delims.Segment))
+	if err != nil {
+		return false, err
+	}
+	r.lineMode = true
+	return true, nil
+}
+
+// looksLikeSegment reports whether b starts with a segment tag followed by a
+// data element separator.
+func (r *Reader) looksLikeSegment(b []byte) bool {
+	return len(b) >= 4 && isUpperAlnum(b[0]) && isUpperAlnum(b[1]) && isUpperAlnum(b[2]) &&
+		(b[3] == r.delims.Element || b[3] == r.delims.Segment)
+}
+
+func isUpperAlnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+
+// checkTag checks that the segment starts with a tag of three upper-case
+// letters or digits, followed by a data element separator or nothing.
+func (r *Reader) checkTag(raw []byte, offset int64) error {
+	n := 0
+	for n < len(raw) && n < 4 && isUpperAlnum(raw[n]) {
+		n++
+	}
+	if n == 3 && (len(raw) == 3 || raw[3] == r.delims.Element) {
+		return nil
+	}
+	shown := raw
+	if len(shown) > 12 {
+		shown = shown[:12]
+	}
+	msg := fmt.Sprintf("segment %q does not start with a tag of three upper-case letters or digits", shown)
+	if n == 3 && raw[3] == r.delims.Component {
+		msg = fmt.Sprintf("segment tag %q has components (nesting indicators are not supported)", raw[:3])
+	}
+	return r.syntaxError(r.placeOffset(offset), msg)
+}
+
+// beginInterchange sets the character set (and, without UNA, the default
+// repetition separator) from the syntax identifier of a UNB segment, read
+// from its raw bytes before the segment is decoded.
+func (r *Reader) beginInterchange(raw []byte, offset int64) error {
+	d := r.delims
+	id, version := raw, []byte(nil)
+	if len(id) > 4 {
+		id = id[4:]
+	}
+	if i := bytes.IndexAny(id, string([]byte{d.Element, d.Segment})); i >= 0 {
+		id = id[:i]
+	}
+	if i := bytes.IndexByte(id, d.Component); i >= 0 {
+		id, version = id[:i], id[i+1:]
+		if j := bytes.IndexByte(version, d.Component); j >= 0 {
+			version = version[:j]
+		}
+	}
+	if !r.hadUNA && d != levelBDelimiters {
+		r.setDelimiters(defaultsFor(string(version)))
+	}
+	if !r.setCharset(string(id)) {
+		place := r.placeOffset(offset)
+		place.Tag, place.Element, place.Component = "UNB", 1, 1
+		if err := r.fault(FaultUnknownSyntax, place, fmt.Sprintf("unknown syntax identifier %q: text is read as UTF-8 where valid, else Windows-1252", id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errPlace is where a fault is, before it becomes a SyntaxError.
+type errPlace struct {
+	offset    int64
+	line      int
+	inSegment bool
+	Tag       string
+	Element   int
+	Component int
+}
+
+func (r *Reader) placeHere() errPlace { return errPlace{offset: r.base + int64(r.pos), line: r.line} }
+
+// placeAt returns the place of buf[i], counting the line breaks before it.
+func (r *Reader) placeAt(i int) errPlace {
+	p := r.placeHere()
+	if i > r.pos {
+		p.line += bytes.Count(r.buf[r.pos:i], []byte{'\n'})
+	}
+	p.offset = r.base + int64(i)
+	p.inSegment = true
+	return p
+}
+
+// placeOffset returns the place of an input offset inside the current segment.
+func (r *Reader) placeOffset(offset int64) errPlace {
+	return r.placeAt(int(offset - r.base))
+}
+
+func (r *Reader) syntaxError(p errPlace, msg string) *SyntaxError {
+	e := &SyntaxError{
+		Offset:    p.offset,
+		Line:      p.line,
+		Tag:       p.Tag,
+		Element:   p.Element,
+		Component: p.Component,
+		Msg:       msg,
+	}
+	r.env.locate(e, p.inSegment)
+	return e
+}
+
+// fault reports a tolerable fault: as a warning if Accept has it (and returns
+// nil), else as the error to return.
+func (r *Reader) fault(f Fault, p errPlace, msg string) error {
+	e := r.syntaxError(p, msg)
+	e.Fault = f
+	if r.Accept&f == 0 {
+		return e
+	}
+	if r.faultCounts == nil {
+		r.faultCounts = make(map[Fault]int)
+	}
+	r.faultCounts[f]++
+	if r.faultCounts[f] <= MaxWarningsPerFault {
+		r.warnings = append(r.warnings, e)
+	}
+	return nil
+}
+
+// MaxWarningsPerFault bounds the warnings a Reader keeps of each fault; at
+// the end of the input one more warning says how many were left out.
+const MaxWarningsPerFault = 20
+
+// summarizeWarnings adds, at the end of the input, a warning for each fault
+// that occurred more often than the Reader kept.
+func (r *Reader) summarizeWarnings() {
+	for _, fn := range faultNames {
+		if n := r.faultCounts[fn.f]; n > MaxWarningsPerFault {
+			r.warnings = append(r.warnings, &SyntaxError{
+				Offset: r.base + int64(r.pos), Line: r.line, Fault: fn.f,
+				Msg: fmt.Sprintf("%d more warnings of this kind (%s) left out", n-MaxWarningsPerFault, fn.name),
+			})
+		}
+	}
+}
+
+// IsFault reports whether err is a *SyntaxError for one of the faults in f.
+func IsFault(err error, f Fault) bool {
+	var se *SyntaxError
+	return errors.As(err, &se) && se.Fault&f != 0
+}

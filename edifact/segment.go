@@ -1,0 +1,307 @@
+package edifact
+
+import (
+	"iter"
+	"strings"
+)
+
+// A Segment is a tag and its data elements.
+//
+// Its data is held compactly: one string with every component, decoded to
+// UTF-8 and unescaped, and the positions where components begin. Element,
+// Value and Len read it without allocating; NewSegment builds one.
+type Segment struct {
+	Tag    string
+	Offset int64 // byte offset of the tag in the input (segments from a Reader)
+
+	data  string   // each component, preceded by one separator byte
+	comps []uint32 // per component: position of its separator byte in data, and its kind
+}
+
+// Kinds of components, in the two top bits of Segment.comps: the separator
+// before the component. The other bits hold its position.
+const (
+	sepElement    uint32 = 0 << 30 // starts a data element
+	sepComponent  uint32 = 1 << 30 // continues the element
+	sepRepetition uint32 = 2 << 30 // starts a further occurrence of the element
+	kindMask             = 3 << 30
+	posMask              = 1<<30 - 1
+)
+
+// NewSegment returns a segment from its tag and its elements, each given as
+// its components.
+func NewSegment(tag string, elements ...[]string) Segment {
+	n, size := 0, 0
+	for _, e := range elements {
+		n += max(1, len(e))
+		for _, c := range e {
+			size += 1 + len(c)
+		}
+	}
+	var b strings.Builder
+	b.Grow(size + len(elements))
+	comps := make([]uint32, 0, n)
+	for _, e := range elements {
+		comps = append(comps, uint32(b.Len())|sepElement)
+		b.WriteByte('+')
+		for j, c := range e {
+			if j > 0 {
+				comps = append(comps, uint32(b.Len())|sepComponent)
+				b.WriteByte(':')
+			}
+			b.WriteString(c)
+		}
+	}
+	return Segment{Tag: tag, data: b.String(), comps: comps}
+}
+
+// WithRepeat returns a copy of s with one more occurrence of data element i
+// (from 0; it must exist): a repetition, as syntax version 4 allows.
+func (s Segment) WithRepeat(i int, components ...string) Segment {
+	out := Segment{Tag: s.Tag, Offset: s.Offset}
+	elem := -1
+	for k, c := range s.comps {
+		kind := c & kindMask
+		if kind == sepComponent {
+			continue
+		}
+		if kind == sepElement {
+			if elem == i {
+				out = out.appendOccurrence(sepRepetition, components)
+			}
+			elem++
+		}
+		out = out.appendOccurrence(kind, s.occurrenceAt(k).Components())
+	}
+	if elem == i {
+		out = out.appendOccurrence(sepRepetition, components)
+	}
+	return out
+}
+
+func (s Segment) appendOccurrence(kind uint32, components []string) Segment {
+	data := []byte(s.data)
+	comps := append([]uint32(nil), s.comps...)
+	comps = append(comps, uint32(len(data))|kind)
+	data = append(data, '+')
+	for j, c := range components {
+		if j > 0 {
+			comps = append(comps, uint32(len(data))|sepComponent)
+			data = append(data, ':')
+		}
+		data = append(data, c...)
+	}
+	s.data, s.comps = string(data), comps
+	return s
+}
+
+// Len returns the number of data elements after the tag.
+func (s Segment) Len() int {
+	n := 0
+	for _, c := range s.comps {
+		if c&kindMask == sepElement {
+			n++
+		}
+	}
+	return n
+}
+
+// Element returns data element i (from 0, the first after the tag), its first
+// occurrence if it repeats; an empty Element if the segment has fewer.
+func (s Segment) Element(i int) Element {
+	for k, c := range s.comps {
+		if c&kindMask != sepElement {
+			continue
+		}
+		if i == 0 {
+			return s.occurrenceAt(k)
+		}
+		i--
+	}
+	return Element{}
+}
+
+// occurrenceAt returns the occurrence that starts at component k.
+func (s Segment) occurrenceAt(k int) Element {
+	end := k + 1
+	for end < len(s.comps) && s.comps[end]&kindMask == sepComponent {
+		end++
+	}
+	return Element{data: s.data, comps: s.comps[k:end:end], end: s.posOf(end)}
+}
+
+// posOf returns where component k begins in data (len(data) past the last).
+func (s Segment) posOf(k int) int {
+	if k >= len(s.comps) {
+		return len(s.data)
+	}
+	return int(s.comps[k] & posMask)
+}
+
+// Value returns component j of data element i (both from 0), or "".
+func (s Segment) Value(i, j int) string { return s.Element(i).Component(j) }
+
+// Occurrences returns every occurrence of data element i: the first and its
+// repetitions.
+func (s Segment) Occurrences(i int) []Element {
+	var occs []Element
+	elem := -1
+	for k, c := range s.comps {
+		switch c & kindMask {
+		case sepElement:
+			elem++
+		case sepComponent:
+			continue
+		}
+		if elem == i {
+			occs = append(occs, s.occurrenceAt(k))
+		}
+		if elem > i {
+			break
+		}
+	}
+	return occs
+}
+
+// All yields each data element (its first occurrence) with its index, from 0.
+func (s Segment) All() iter.Seq2[int, Element] {
+	return func(yield func(int, Element) bool) {
+		i := 0
+		for k, c := range s.comps {
+			if c&kindMask != sepElement {
+				continue
+			}
+			if !yield(i, s.occurrenceAt(k)) {
+				return
+			}
+			i++
+		}
+	}
+}
+
+// Equal reports whether two segments have the same tag and data, ignoring
+// offsets and trailing empty elements and components (which carry nothing).
+func (s Segment) Equal(t Segment) bool {
+	if s.Tag != t.Tag {
+		return false
+	}
+	a, b := s.trimmedOccurrences(), t.trimmedOccurrences()
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].repeat != b[i].repeat || !a[i].Element.Equal(b[i].Element) {
+			return false
+		}
+	}
+	return true
+}
+
+type occurrence struct {
+	Element
+	repeat bool
+}
+
+// trimmedOccurrences lists the occurrences without the trailing empty
+// elements.
+func (s Segment) trimmedOccurrences() []occurrence {
+	var occs []occurrence
+	for k, c := range s.comps {
+		if c&kindMask != sepComponent {
+			occs = append(occs, occurrence{s.occurrenceAt(k), c&kindMask == sepRepetition})
+		}
+	}
+	n := len(occs)
+	for n > 0 && occs[n-1].IsEmpty() {
+		n--
+	}
+	return occs[:n]
+}
+
+// String returns the segment in the default syntax (":+?'", and '*' if an
+// element repeats), escaped, without character set conversion: for logs and
+// tests.
+func (s Segment) String() string {
+	d := DefaultDelimiters
+	for _, c := range s.comps {
+		if c&kindMask == sepRepetition {
+			d.Repetition = '*'
+		}
+	}
+	sw := newSegmentWriter(d, nil)
+	b, _ := sw.appendSegment(nil, s)
+	return string(b)
+}
+
+// An Element is one occurrence of a data element: its components, one for a
+// simple data element, several for a composite. Text is decoded to UTF-8 and
+// unescaped.
+type Element struct {
+	data  string
+	comps []uint32 // its components, as in Segment
+	end   int      // where its last component ends in data
+}
+
+// Len returns the number of components.
+func (e Element) Len() int { return len(e.comps) }
+
+// Component returns component j (from 0), or "" if the element has fewer.
+func (e Element) Component(j int) string {
+	if j < 0 || j >= len(e.comps) {
+		return ""
+	}
+	start := int(e.comps[j]&posMask) + 1
+	end := e.end
+	if j+1 < len(e.comps) {
+		end = int(e.comps[j+1] & posMask)
+	}
+	return e.data[start:end]
+}
+
+// Value returns the first component: the value of a simple data element.
+func (e Element) Value() string { return e.Component(0) }
+
+// Components returns the components as a slice (allocated).
+func (e Element) Components() []string {
+	out := make([]string, len(e.comps))
+	for j := range out {
+		out[j] = e.Component(j)
+	}
+	return out
+}
+
+// IsEmpty reports whether every component is empty.
+func (e Element) IsEmpty() bool {
+	for j := range e.comps {
+		if e.Component(j) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether two elements have the same components, ignoring
+// trailing empty ones.
+func (e Element) Equal(f Element) bool {
+	n, m := e.trimmedLen(), f.trimmedLen()
+	if n != m {
+		return false
+	}
+	for j := 0; j < n; j++ {
+		if e.Component(j) != f.Component(j) {
+			return false
+		}
+	}
+	return true
+}
+
+func (e Element) trimmedLen() int {
+	n := len(e.comps)
+	for n > 0 && e.Component(n-1) == "" {
+		n--
+	}
+	return n
+}
+
+// String returns the components joined by ':', unescaped: for logs and tests.
+func (e Element) String() string { return strings.Join(e.Components(), ":") }
