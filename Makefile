@@ -1,0 +1,48 @@
+# edibridge: the two set-up commands are `make run` and `make test`.
+
+GO        ?= go
+BIN       := bin/edibridge
+FUZZTIME  ?= 60s
+BENCH     ?= .
+BENCHTIME ?= 1s
+SANDBOX_LISTEN ?= 127.0.0.1:8089
+SANDBOX_TOKEN  ?= sandbox-token
+
+# Fuzz targets, as package:Target.
+FUZZ_TARGETS := ./edifact:FuzzReader ./edifact:FuzzRoundTrip
+
+.PHONY: all build run test lint bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/edibridge
+
+# Until the bridge runtime exists, `make run` starts the most useful part
+# there is: the built-in Procuros sandbox, with an incoming ORDER queued.
+run: build
+	$(BIN) sandbox --listen $(SANDBOX_LISTEN) --token $(SANDBOX_TOKEN) --incoming configs/sandbox/incoming
+
+test: lint
+	$(GO) test -race ./...
+
+lint:
+	@files=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	if [ -n "$$files" ]; then echo "gofmt would change:"; echo "$$files"; exit 1; fi
+	$(GO) vet ./...
+
+# Benchmarks on one core, as the README reports them.
+bench:
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -cpu 1 ./...
+
+# Each fuzz target for FUZZTIME; a crasher lands in testdata/fuzz and
+# becomes a regression seed once committed.
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+clean:
+	rm -rf bin

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/edibridge/edibridge/edifact"
+)
+
+// runValidate checks the syntax and the envelopes of EDIFACT files and prints
+// one line per problem, naming the file and the place.
+func runValidate(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "validate", "[flags] FILE|- ...")
+	accept := fs.String("accept", "", `faults to tolerate as warnings, comma-separated (e.g. "unt-count,charset", or "all")`)
+	syntax := fs.String("syntax", edifact.DefaultSyntax, "syntax identifier for input without UNB")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return usageError("no file given (use - for standard input)")
+	}
+	faults, err := edifact.ParseFaults(*accept)
+	if err != nil {
+		return usageError("-accept: %v", err)
+	}
+	failed := false
+	for _, name := range fs.Args() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		problems, err := validateFile(e, name, faults, *syntax)
+		if err != nil {
+			return err
+		}
+		failed = failed || problems > 0
+	}
+	if failed {
+		return errSilentFailure
+	}
+	return nil
+}
+
+// validateFile reads one file and prints its problems and warnings. It
+// returns the number of problems; an error only if the file cannot be read.
+func validateFile(e *env, name string, accept edifact.Fault, syntax string) (int, error) {
+	in, label, err := openInput(e, name)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	r := edifact.NewReader(in)
+	r.Accept, r.Syntax = accept, syntax
+	messages := 0
+	problems := 0
+	for {
+		_, err := r.ReadMessage()
+		if err == io.EOF {
+			break
+		}
+		var se *edifact.SyntaxError
+		if errors.As(err, &se) {
+			fmt.Fprintf(e.stdout, "%s: %s: %s\n", label, se.Place(), se.Msg)
+			problems++
+			break
+		}
+		if err != nil {
+			return problems, fmt.Errorf("%s: %w", label, err)
+		}
+		messages++
+	}
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(e.stdout, "%s: warning (%s): %s: %s\n", label, w.Fault, w.Place(), w.Msg)
+	}
+	if problems == 0 {
+		fmt.Fprintf(e.stderr, "%s: ok, %d messages\n", label, messages)
+	}
+	return problems, nil
+}
+
+// openInput opens a named file, or standard input for "-".
+func openInput(e *env, name string) (io.ReadCloser, string, error) {
+	if name == "-" {
+		return io.NopCloser(e.stdin), "<stdin>", nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, "", err
+	}
+	return f, name, nil
+}
