@@ -185,17 +185,22 @@ func fallbackDecode(dst, data []byte) []byte {
 }
 
 // encodeTo appends the bytes of s in the character set to dst. It returns
-// the offending rune and false if s has a character the set cannot represent.
+// the offending rune and false if s has a character the set cannot represent
+// (or bytes that are not UTF-8, as utf8.RuneError).
 func (cs *charset) encodeTo(dst []byte, s string) ([]byte, rune, bool) {
-	for _, r := range s {
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
 		switch {
+		case r == utf8.RuneError && size == 1:
+			return dst, r, false
 		case r < utf8.RuneSelf:
 			if !cs.inSet[r] {
 				return dst, r, false
 			}
 			dst = append(dst, byte(r))
 		case cs.utf8:
-			if r == utf8.RuneError || r < 0xa0 {
+			if r < 0xa0 {
 				return dst, r, false
 			}
 			dst = utf8.AppendRune(dst, r)

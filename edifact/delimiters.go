@@ -19,8 +19,9 @@ type Delimiters struct {
 var DefaultDelimiters = Delimiters{Component: ':', Element: '+', Decimal: '.', Release: '?', Segment: '\''}
 
 // levelBDelimiters are the defaults of syntax level B (UNOB) without UNA: the
-// information separators IS1, IS3 and IS4, and no release character.
-var levelBDelimiters = Delimiters{Component: 0x1f, Element: 0x1d, Decimal: '.', Repetition: 0x1e, Segment: 0x1c}
+// information separators IS1, IS3 and IS4, and no release character. (Syntax
+// version 4 adds IS2 as the repetition separator; see beginInterchange.)
+var levelBDelimiters = Delimiters{Component: 0x1f, Element: 0x1d, Decimal: '.', Segment: 0x1c}
 
 // defaultsFor returns the delimiters in force without a UNA for a syntax
 // version: version 4 adds the repetition separator.

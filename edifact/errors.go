@@ -168,7 +168,11 @@ type SyntaxError struct {
 	Component  int    // component position, from 1; 0 for the whole element
 	Fault      Fault  // the tolerable fault this is, or 0 for a hard error
 	Msg        string // what is wrong, in plain words
+	Err        error  // the cause, such as ErrTooLong, if there is one
 }
+
+// Unwrap returns the cause, so that errors.Is(err, ErrTooLong) works.
+func (e *SyntaxError) Unwrap() error { return e.Err }
 
 func (e *SyntaxError) Error() string {
 	var b strings.Builder

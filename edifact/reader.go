@@ -155,7 +155,7 @@ func (r *Reader) readInto(seg *Segment) error {
 			r.summarizeWarnings()
 			return r.stop(io.EOF)
 		}
-		if r.pos+3 <= r.end && r.buf[r.pos] == 'U' && r.hasPrefix("UNA") {
+		if r.buf[r.pos] == 'U' && r.hasPrefix("UNA") {
 			if err := r.readUNA(); err != nil {
 				return r.stop(err)
 			}
@@ -301,19 +301,26 @@ func (r *Reader) skipBetween() error {
 // neither line breaks nor the start of a segment.
 func (r *Reader) skipJunk() error {
 	place := r.placeHere()
-	start := r.pos
-	for r.pos < r.end {
+	var shown []byte // the first bytes of the junk, for the message
+	for {
+		if r.pos == r.end {
+			if ok, err := r.ensure(1); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				break
+			}
+		}
 		c := r.buf[r.pos]
 		if isTagByte(c) || c == '\n' || c == '\r' || (c == r.delims.Segment && !r.lineMode) {
 			break
 		}
+		if len(shown) < 16 {
+			shown = append(shown, c)
+		}
 		r.pos++
 	}
-	junk := r.buf[start:r.pos]
-	if len(junk) > 16 {
-		junk = junk[:16]
-	}
-	return r.fault(FaultJunk, place, fmt.Sprintf("unexpected %q between segments", junk))
+	return r.fault(FaultJunk, place, fmt.Sprintf("unexpected %q between segments", shown))
 }
 
 func isBreakOrAlnum(c byte) bool { return c == '\r' || c == '\n' || isAlnum(c) }
@@ -437,6 +444,10 @@ func (r *Reader) readSegment(seg *Segment) (ok bool, err error) {
 	}
 	r.nseg++
 	r.curTag = ""
+	if ok, _ := r.ensure(3); ok && isUpperAlnum(r.buf[r.pos]) && isUpperAlnum(r.buf[r.pos+1]) && isUpperAlnum(r.buf[r.pos+2]) &&
+		(r.end-r.pos == 3 || !isUpperAlnum(r.buf[r.pos+3])) {
+		r.curTag = r.tag(r.buf[r.pos : r.pos+3]) // for the errors of findEnd
+	}
 	r.env.segPending = true
 	segEnd, next, err := r.findEnd(outside)
 	if err != nil {
@@ -499,6 +510,9 @@ func (r *Reader) findEnd(outside bool) (segEnd, next int, err error) {
 				return r.findEnd(outside)
 			}
 		}
+		if tRel > r.MaxSegmentSize {
+			return 0, 0, r.tooLong(term)
+		}
 		if tRel >= 0 {
 			if r.lineMode && r.continues(tRel) {
 				searched = tRel + 1
@@ -508,7 +522,7 @@ func (r *Reader) findEnd(outside bool) (segEnd, next int, err error) {
 		}
 		searched = r.end - r.pos
 		if searched > r.MaxSegmentSize {
-			return 0, 0, r.syntaxError(r.placeHere(), fmt.Sprintf("%v: no segment terminator %q in %d bytes", ErrTooLong, term, r.MaxSegmentSize))
+			return 0, 0, r.tooLong(term)
 		}
 		if _, err := r.fill(); err != nil {
 			if err != io.EOF {
@@ -517,6 +531,15 @@ func (r *Reader) findEnd(outside bool) (segEnd, next int, err error) {
 			return r.endOfInput(term)
 		}
 	}
+}
+
+// tooLong is the error for a segment longer than MaxSegmentSize.
+func (r *Reader) tooLong(term byte) error {
+	p := r.placeHere()
+	p.inSegment = true
+	e := r.syntaxError(p, fmt.Sprintf("%v: no segment terminator %q in %d bytes", ErrTooLong, term, r.MaxSegmentSize))
+	e.Err = ErrTooLong
+	return e
 }
 
 // continues reports, in line mode, whether the line break at tRel (relative
@@ -646,7 +669,12 @@ func (r *Reader) beginInterchange(raw []byte, offset int64) error {
 			version = version[:j]
 		}
 	}
-	if !r.hadUNA && d != levelBDelimiters {
+	switch {
+	case r.hadUNA:
+	case d == levelBDelimiters && string(version) >= "4":
+		d.Repetition = 0x1e // IS2
+		r.setDelimiters(d)
+	case d != levelBDelimiters:
 		r.setDelimiters(defaultsFor(string(version)))
 	}
 	if !r.setCharset(string(id)) {

@@ -72,7 +72,11 @@ func (r *Reader) splitSlow(seg *Segment, raw []byte, offset int64) (cutAt, resum
 				}
 				return at, i, r.cutFault(offset+int64(at), "line break", raw[i+1:i+4])
 			}
-			sc.breaks = append(sc.breaks, i) // reported below, unless the segment is cut
+			at := i
+			if c == '\n' && i > 0 && raw[i-1] == '\r' {
+				at-- // the line break starts at the CR
+			}
+			sc.breaks = append(sc.breaks, at) // reported below, unless the segment is cut
 			sc.markShifted()
 			i++
 		default:

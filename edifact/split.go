@@ -35,8 +35,8 @@ const maxPlainSegment = 4096
 // character set. It reports false, having changed nothing, otherwise.
 func (r *Reader) readPlain(seg *Segment) bool {
 	b := r.buf[r.pos:r.end]
-	if len(b) > maxPlainSegment {
-		b = b[:maxPlainSegment]
+	if limit := min(maxPlainSegment, r.MaxSegmentSize); len(b) > limit {
+		b = b[:limit]
 	}
 	if len(b) < 4 || !isUpperAlnum(b[0]) || !isUpperAlnum(b[1]) || !isUpperAlnum(b[2]) || b[3] != r.delims.Element {
 		return false

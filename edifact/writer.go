@@ -337,7 +337,10 @@ func (sw *segmentWriter) appendText(dst []byte, s string) ([]byte, *SyntaxError)
 		i++
 	}
 	dst = append(dst, s[:i]...)
-	for _, r := range s[i:] {
+	for rest := s[i:]; len(rest) > 0; {
+		r, size := utf8.DecodeRuneInString(rest)
+		char := rest[:size]
+		rest = rest[size:]
 		if r < utf8.RuneSelf && !sw.plain[r] && sw.isService(byte(r)) {
 			if sw.d.Release == 0 {
 				return dst, &SyntaxError{Msg: fmt.Sprintf("character %q is a separator and there is no release character to escape it", r)}
@@ -346,11 +349,14 @@ func (sw *segmentWriter) appendText(dst []byte, s string) ([]byte, *SyntaxError)
 			continue
 		}
 		if sw.cs == nil {
-			dst = utf8.AppendRune(dst, r)
+			dst = append(dst, char...)
 			continue
 		}
 		var ok bool
-		if dst, _, ok = sw.cs.encodeTo(dst, string(r)); !ok {
+		if dst, _, ok = sw.cs.encodeTo(dst, char); !ok {
+			if r == utf8.RuneError && size == 1 {
+				return dst, &SyntaxError{Msg: fmt.Sprintf("text is not valid UTF-8 (byte %s)", hexByte(char[0]))}
+			}
 			return dst, &SyntaxError{Msg: fmt.Sprintf("character %q (%s) cannot be written in %s (%s)", r, hexRune(r), sw.cs.id, sw.cs.name)}
 		}
 	}
