@@ -48,10 +48,10 @@ type segmentDump []any
 
 func dumpSegment(s Segment) segmentDump {
 	d := segmentDump{s.Tag}
-	for i, e := range s.All() {
+	for i := range s.Len() {
 		occs := s.Occurrences(i)
 		if len(occs) == 1 {
-			d = append(d, e.Components())
+			d = append(d, occs[0].Components())
 			continue
 		}
 		var all [][]string

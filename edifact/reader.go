@@ -9,9 +9,11 @@ import (
 )
 
 const (
-	defaultBufferSize     = 64 << 10
-	defaultMaxSegmentSize = 1 << 20
+	defaultBufferSize     = 64 << 10 // input blocks grow to this size
+	firstBufferSize       = 4 << 10  // the first is small: most inputs are
+	defaultMaxSegmentSize = maxDataSize
 	arenaBlockSize        = 32 << 10
+	firstArenaSize        = 2 << 10
 	// DefaultSyntax is the syntax identifier a Reader assumes for input
 	// without UNB (message-only input) unless Reader.Syntax says otherwise.
 	DefaultSyntax = "UNOC"
@@ -47,8 +49,9 @@ type Reader struct {
 	// Accept is the set of faults reported as warnings instead of errors
 	// (lenient mode). See Warnings.
 	Accept Fault
-	// MaxSegmentSize bounds the size of one segment in bytes (default 1 MiB),
-	// so that input without terminators cannot exhaust memory.
+	// MaxSegmentSize bounds the size of one segment in bytes (default and
+	// maximum 1 MiB - 1), so that input without terminators cannot exhaust
+	// memory.
 	MaxSegmentSize int
 	// Syntax is the syntax identifier assumed for input without UNB
 	// (default DefaultSyntax).
@@ -71,9 +74,10 @@ type Reader struct {
 	high     [128]string // UTF-8 of the bytes above 0x7f of a single-byte set
 	info     [256]uint32 // per byte: its class, and for separators a flag and the kind of component it starts
 
-	arena []byte
-	comps []uint32 // slab of component positions
-	tags  [1024]struct {
+	arena     []byte
+	comps     []uint32 // slab of component positions
+	compsUsed int      // how much of comps is handed out
+	tags      [256]struct {
 		key uint32
 		tag string
 	}
@@ -113,6 +117,11 @@ func (r *Reader) Delimiters() Delimiters { return r.delims }
 // the input it returns io.EOF, or the *SyntaxError for an unclosed envelope.
 // After an error every call returns the same error.
 func (r *Reader) Read() (Segment, error) {
+	if r.err == nil && r.env.message && !r.lineMode {
+		if seg, ok := r.readFast(); ok {
+			return seg, nil
+		}
+	}
 	var seg Segment
 	err := r.readInto(&seg)
 	return seg, err
@@ -127,24 +136,6 @@ func (r *Reader) readInto(seg *Segment) error {
 		r.start()
 	}
 	for {
-		// The usual case first: one plain data segment of an open message,
-		// after the line break that may follow the last terminator.
-		for r.pos < r.end && (r.buf[r.pos] == '\n' || r.buf[r.pos] == '\r') {
-			if r.buf[r.pos] == '\n' {
-				r.line++
-			}
-			r.pos++
-		}
-		if r.env.message && !r.lineMode && r.readPlain(seg) {
-			if seg.Tag[0] != 'U' || seg.Tag[1] != 'N' {
-				r.env.msgSegs++
-				return nil
-			}
-			if err := r.env.process(seg); err != nil {
-				return r.stop(err)
-			}
-			return nil
-		}
 		if err := r.skipBetween(); err != nil {
 			return r.stop(err)
 		}
@@ -182,8 +173,8 @@ func (r *Reader) stop(err error) error {
 }
 
 func (r *Reader) start() {
-	r.buf = make([]byte, defaultBufferSize)
-	if r.MaxSegmentSize <= 0 {
+	r.buf = make([]byte, firstBufferSize)
+	if r.MaxSegmentSize <= 0 || r.MaxSegmentSize > maxDataSize {
 		r.MaxSegmentSize = defaultMaxSegmentSize
 	}
 	if r.Syntax == "" {
@@ -207,7 +198,7 @@ func (r *Reader) fill() (shift int, err error) {
 		if unread > r.MaxSegmentSize {
 			return 0, nil // the caller detects the oversize segment
 		}
-		size := defaultBufferSize
+		size := min(2*len(r.buf), defaultBufferSize)
 		for size < 2*unread {
 			size *= 2
 		}

@@ -18,15 +18,54 @@ type Segment struct {
 	comps []uint32 // per component: position of its separator byte in data, and its kind
 }
 
-// Kinds of components, in the two top bits of Segment.comps: the separator
-// before the component. The other bits hold its position.
+// An entry of Segment.comps describes one component: in the two top bits its
+// kind (the separator before it), in the low 20 bits the position of that
+// separator in data, and, for the first component of an occurrence, in the
+// bits between the number of components of the occurrence (0 if it has more
+// than countMax), so that elements are found without looking at every
+// component.
 const (
 	sepElement    uint32 = 0 << 30 // starts a data element
 	sepComponent  uint32 = 1 << 30 // continues the element
 	sepRepetition uint32 = 2 << 30 // starts a further occurrence of the element
 	kindMask             = 3 << 30
-	posMask              = 1<<30 - 1
+	posBits              = 20
+	posMask              = 1<<posBits - 1
+	countShift           = posBits
+	countMax             = 1<<(30-posBits) - 1
+	countMask            = countMax << countShift
 )
+
+// maxDataSize is the largest segment data the positions can address.
+const maxDataSize = posMask
+
+// countOccurrences writes into the first entry of each occurrence the
+// number of its components.
+func countOccurrences(comps []uint32) {
+	start := 0
+	for k := 1; k <= len(comps); k++ {
+		if k < len(comps) && comps[k]&kindMask == sepComponent {
+			continue
+		}
+		if n := k - start; n <= countMax {
+			comps[start] |= uint32(n) << countShift
+		}
+		start = k
+	}
+}
+
+// occurrenceEnd returns the index after the last component of the
+// occurrence that starts at k.
+func occurrenceEnd(comps []uint32, k int) int {
+	if n := int(comps[k] & countMask >> countShift); n > 0 {
+		return k + n
+	}
+	end := k + 1
+	for end < len(comps) && comps[end]&kindMask == sepComponent {
+		end++
+	}
+	return end
+}
 
 // NewSegment returns a segment from its tag and its elements, each given as
 // its components.
@@ -52,6 +91,7 @@ func NewSegment(tag string, elements ...[]string) Segment {
 			b.WriteString(c)
 		}
 	}
+	countOccurrences(comps)
 	return Segment{Tag: tag, data: b.String(), comps: comps}
 }
 
@@ -81,7 +121,10 @@ func (s Segment) WithRepeat(i int, components ...string) Segment {
 
 func (s Segment) appendOccurrence(kind uint32, components []string) Segment {
 	data := []byte(s.data)
-	comps := append([]uint32(nil), s.comps...)
+	comps := make([]uint32, len(s.comps))
+	for k, c := range s.comps {
+		comps[k] = c &^ countMask
+	}
 	comps = append(comps, uint32(len(data))|kind)
 	data = append(data, '+')
 	for j, c := range components {
@@ -91,6 +134,7 @@ func (s Segment) appendOccurrence(kind uint32, components []string) Segment {
 		}
 		data = append(data, c...)
 	}
+	countOccurrences(comps)
 	s.data, s.comps = string(data), comps
 	return s
 }
@@ -98,8 +142,8 @@ func (s Segment) appendOccurrence(kind uint32, components []string) Segment {
 // Len returns the number of data elements after the tag.
 func (s Segment) Len() int {
 	n := 0
-	for _, c := range s.comps {
-		if c&kindMask == sepElement {
+	for k := 0; k < len(s.comps); k = occurrenceEnd(s.comps, k) {
+		if s.comps[k]&kindMask == sepElement {
 			n++
 		}
 	}
@@ -109,8 +153,8 @@ func (s Segment) Len() int {
 // Element returns data element i (from 0, the first after the tag), its first
 // occurrence if it repeats; an empty Element if the segment has fewer.
 func (s Segment) Element(i int) Element {
-	for k, c := range s.comps {
-		if c&kindMask != sepElement {
+	for k := 0; k < len(s.comps); k = occurrenceEnd(s.comps, k) {
+		if s.comps[k]&kindMask != sepElement {
 			continue
 		}
 		if i == 0 {
@@ -123,10 +167,7 @@ func (s Segment) Element(i int) Element {
 
 // occurrenceAt returns the occurrence that starts at component k.
 func (s Segment) occurrenceAt(k int) Element {
-	end := k + 1
-	for end < len(s.comps) && s.comps[end]&kindMask == sepComponent {
-		end++
-	}
+	end := occurrenceEnd(s.comps, k)
 	return Element{data: s.data, comps: s.comps[k:end:end], end: s.posOf(end)}
 }
 
@@ -145,36 +186,33 @@ func (s Segment) Value(i, j int) string { return s.Element(i).Component(j) }
 // repetitions.
 func (s Segment) Occurrences(i int) []Element {
 	var occs []Element
-	elem := -1
-	for k, c := range s.comps {
-		switch c & kindMask {
-		case sepElement:
-			elem++
-		case sepComponent:
-			continue
+	for e, occ := range s.All() {
+		if e == i {
+			occs = append(occs, occ)
 		}
-		if elem == i {
-			occs = append(occs, s.occurrenceAt(k))
-		}
-		if elem > i {
+		if e > i {
 			break
 		}
 	}
 	return occs
 }
 
-// All yields each data element (its first occurrence) with its index, from 0.
+// All yields every occurrence of every data element with the element's index
+// (from 0): once per element, or, for an element that repeats (syntax
+// version 4), once per occurrence with the same index.
 func (s Segment) All() iter.Seq2[int, Element] {
 	return func(yield func(int, Element) bool) {
-		i := 0
-		for k, c := range s.comps {
-			if c&kindMask != sepElement {
-				continue
+		comps := s.comps
+		i := -1
+		for k := 0; k < len(comps); {
+			end := occurrenceEnd(comps, k)
+			if comps[k]&kindMask != sepRepetition {
+				i++
 			}
-			if !yield(i, s.occurrenceAt(k)) {
+			if !yield(i, Element{data: s.data, comps: comps[k:end:end], end: s.posOf(end)}) {
 				return
 			}
-			i++
+			k = end
 		}
 	}
 }
@@ -216,6 +254,17 @@ func (s Segment) trimmedOccurrences() []occurrence {
 		n--
 	}
 	return occs[:n]
+}
+
+// lastNonEmpty returns the index of the last component with data, or -1:
+// what follows carries nothing.
+func (s Segment) lastNonEmpty() int {
+	for k := len(s.comps) - 1; k >= 0; k-- {
+		if s.posOf(k+1) > int(s.comps[k]&posMask)+1 {
+			return k
+		}
+	}
+	return -1
 }
 
 // String returns the segment in the default syntax (":+?'", and '*' if an

@@ -161,8 +161,15 @@ func (r *Reader) buildSlow(seg *Segment, raw []byte, offset int64) error {
 		}
 	}
 	r.bounds = bounds
+	if len(r.arena)-base > maxDataSize {
+		return r.syntaxError(r.placeOffset(offset), fmt.Sprintf("segment data longer than %d bytes", maxDataSize))
+	}
 	seg.data = unsafe.String(&r.arena[base], len(r.arena)-base)
-	seg.comps = r.allocComps(bounds)
+	if len(r.comps)-r.compsUsed < len(bounds) {
+		r.newCompSlab(len(bounds))
+	}
+	copy(r.comps[r.compsUsed:], bounds)
+	seg.comps = r.commitComps(len(bounds))
 	return nil
 }
 

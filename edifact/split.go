@@ -13,7 +13,8 @@ func (r *Reader) split(seg *Segment, raw []byte, offset int64) (resume int, err 
 	if len(raw) == 3 {
 		return -1, nil
 	}
-	if _, ok := r.splitPlain(seg, raw, true); ok {
+	if data, comps, _, ok := r.splitPlain(raw, true); ok {
+		seg.data, seg.comps = data, comps
 		return -1, nil
 	}
 	r.slowUsed = true
@@ -25,48 +26,58 @@ func (r *Reader) split(seg *Segment, raw []byte, offset int64) (resume int, err 
 	return resume, err
 }
 
-// maxPlainSegment bounds the segments readPlain takes: longer ones are rare
+// maxPlainSegment bounds the segments readFast takes: longer ones are rare
 // and go the general way.
 const maxPlainSegment = 4096
 
-// readPlain reads the segment at pos in a single pass when it is plain: its
-// terminator in the buffer, within maxPlainSegment bytes, and nothing in it
-// but data, separators, release characters and well-formed text of the
-// character set. It reports false, having changed nothing, otherwise.
-func (r *Reader) readPlain(seg *Segment) bool {
-	b := r.buf[r.pos:r.end]
+// readFast reads the segment at pos, after the line breaks that may stand
+// before it, when it is a plain data segment of the open message (see
+// splitPlain) whose terminator is in the buffer within maxPlainSegment bytes.
+// It is the Reader's hot path, and returns the segment by value so that no
+// write barrier slows it. It reports false, having read nothing but line
+// breaks, otherwise.
+func (r *Reader) readFast() (Segment, bool) {
+	pos, end := r.pos, r.end
+	for pos < end && (r.buf[pos] == '\n' || r.buf[pos] == '\r') {
+		if r.buf[pos] == '\n' {
+			r.line++
+		}
+		pos++
+	}
+	r.pos = pos
+	b := r.buf[pos:end]
 	if limit := min(maxPlainSegment, r.MaxSegmentSize); len(b) > limit {
 		b = b[:limit]
 	}
-	if len(b) < 4 || !isUpperAlnum(b[0]) || !isUpperAlnum(b[1]) || !isUpperAlnum(b[2]) || b[3] != r.delims.Element {
-		return false
+	if len(b) < 5 || !isUpperAlnum(b[0]) || !isUpperAlnum(b[1]) || !isUpperAlnum(b[2]) || b[3] != r.delims.Element ||
+		b[0] == 'U' && b[1] == 'N' { // service segments go the general way
+		return Segment{}, false
 	}
-	end, ok := r.splitPlain(seg, b, false)
+	data, comps, n, ok := r.splitPlain(b, false)
 	if !ok {
-		return false
+		return Segment{}, false
 	}
+	r.pos = pos + n + 1
 	r.nseg++
-	r.curTag = r.tag(b[:3])
-	seg.Tag, seg.Offset = r.curTag, r.base+int64(r.pos)
-	r.pos += end + 1
-	return true
+	r.env.msgSegs++
+	return Segment{Tag: r.tag(b[:3]), Offset: r.base + int64(pos), data: data, comps: comps}, true
 }
 
-// splitPlain splits b, a segment's bytes from its tag on, into seg's data and
-// components, in one pass: it records where the separators are and, if the
-// data needs no change, takes it from b as it is (the blocks of buf are never
-// written again); else it copies it into the arena, unescaped and decoded.
-// Each separator byte stays in the data, where it marks the start of a
-// component. With whole set, b is the entire segment; otherwise the segment
-// ends at the first terminator, whose index splitPlain returns. ok is false,
-// and nothing kept, if the segment needs the careful path or b holds no
-// terminator.
-func (r *Reader) splitPlain(seg *Segment, b []byte, whole bool) (end int, ok bool) {
+// splitPlain splits b, a segment's bytes from its tag on, into its data and
+// component positions, in one pass: it records where the separators are and,
+// if the data needs no change, takes it from b as it is (the blocks of buf
+// are never written again); else it copies it into the arena, unescaped and
+// decoded. Each separator byte stays in the data, where it marks the start
+// of a component. With whole set, b is the entire segment; otherwise the
+// segment ends at the first terminator, whose index splitPlain returns. ok is
+// false, and nothing kept, if the segment needs the careful path or b holds
+// no terminator.
+func (r *Reader) splitPlain(b []byte, whole bool) (data string, comps []uint32, end int, ok bool) {
 	// The bounds go straight into the slab; only the n kept are committed.
-	if cap(r.comps)-len(r.comps) < len(b) {
-		r.comps = make([]uint32, 0, max(compSlabSize, len(b)))
+	if len(r.comps)-r.compsUsed < len(b) {
+		r.newCompSlab(len(b))
 	}
-	bounds := r.comps[len(r.comps) : len(r.comps)+len(b)]
+	bounds := r.comps[r.compsUsed : r.compsUsed+len(b)]
 	info := &r.info
 	var out []byte // the arena, once the data must change
 	base, run, delta := 0, 3, -3
@@ -76,7 +87,7 @@ func (r *Reader) splitPlain(seg *Segment, b []byte, whole bool) (end int, ok boo
 		i, n = scanRun(b, i, info, bounds, n, delta)
 		if i == len(b) {
 			if !whole {
-				return 0, false
+				return "", nil, 0, false
 			}
 			break
 		}
@@ -84,12 +95,12 @@ func (r *Reader) splitPlain(seg *Segment, b []byte, whole bool) (end int, ok boo
 		switch uint8(info[c]) {
 		case clsTerm:
 			if whole {
-				return 0, false
+				return "", nil, 0, false
 			}
 			goto done
 		case clsRelease:
 			if i+1 == len(b) || info[b[i+1]]&infoService == 0 {
-				return 0, false // the careful path reports it
+				return "", nil, 0, false // the careful path reports it
 			}
 			if out == nil {
 				out, base = r.startCopy(len(b))
@@ -99,7 +110,7 @@ func (r *Reader) splitPlain(seg *Segment, b []byte, whole bool) (end int, ok boo
 			i += 2
 		case clsHigh:
 			if c >= 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0xbf {
-				return 0, false // maybe UTF-8 in a single-byte set: the careful path decides
+				return "", nil, 0, false // maybe UTF-8 in a single-byte set: the careful path decides
 			}
 			if out == nil {
 				out, base = r.startCopy(len(b))
@@ -111,27 +122,27 @@ func (r *Reader) splitPlain(seg *Segment, b []byte, whole bool) (end int, ok boo
 		case clsUTF8:
 			rn, size := utf8.DecodeRune(b[i:])
 			if rn == utf8.RuneError || rn < 0xa0 {
-				return 0, false
+				return "", nil, 0, false
 			}
 			i += size
 			continue
 		default:
-			return 0, false
+			return "", nil, 0, false
 		}
 		delta = len(out) - base - run
 	}
 done:
+	if i-3 > maxDataSize {
+		return "", nil, 0, false // the careful path reports it
+	}
 	if out == nil {
-		seg.data = unsafe.String(&b[3], i-3)
+		data = unsafe.String(&b[3], i-3)
 	} else {
 		out = append(out, b[run:i]...)
 		r.arena = out
-		seg.data = unsafe.String(&out[base], len(out)-base)
+		data = unsafe.String(&out[base], len(out)-base)
 	}
-	start := len(r.comps)
-	r.comps = r.comps[:start+n]
-	seg.comps = r.comps[start : start+n : start+n]
-	return i, true
+	return data, r.commitComps(n), i, true
 }
 
 // scanRun records the separators of b from i on, up to the first byte that
@@ -185,7 +196,7 @@ func (r *Reader) startCopy(size int) (out []byte, base int) {
 // map behind it for the rare tags whose slot is taken.
 func (r *Reader) tag(b []byte) string {
 	key := uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
-	slot := &r.tags[(key*2654435761)>>22]
+	slot := &r.tags[(key*2654435761)>>24]
 	if slot.key == key {
 		return slot.tag
 	}
@@ -223,20 +234,32 @@ func (r *Reader) reserve(n int) {
 	if cap(r.arena)-len(r.arena) >= n {
 		return
 	}
-	r.arena = make([]byte, 0, max(arenaBlockSize, n))
+	size := min(max(2*cap(r.arena), firstArenaSize), arenaBlockSize)
+	r.arena = make([]byte, 0, max(size, n))
 }
 
-// compSlabSize is the size of the blocks that hold the component positions
-// of segments.
-const compSlabSize = 64 << 10
+// The blocks that hold the component positions of segments grow from
+// firstCompSlab to compSlabSize entries.
+const (
+	firstCompSlab = 512
+	compSlabSize  = 64 << 10
+)
 
-// allocComps copies the component positions of a segment into a slab.
-func (r *Reader) allocComps(bounds []uint32) []uint32 {
-	n := len(bounds)
-	if cap(r.comps)-len(r.comps) < n {
-		r.comps = make([]uint32, 0, max(compSlabSize, n))
-	}
-	start := len(r.comps)
-	r.comps = append(r.comps, bounds...)
-	return r.comps[start : start+n : start+n]
+// newCompSlab starts a block of component positions with room for n. Its
+// length is its capacity; compsUsed counts what is handed out, so that
+// taking a part costs no write to a slice header (and no write barrier).
+func (r *Reader) newCompSlab(n int) {
+	size := min(max(2*len(r.comps), firstCompSlab), compSlabSize)
+	r.comps = make([]uint32, max(size, n))
+	r.compsUsed = 0
+}
+
+// commitComps hands out the n component positions written at compsUsed,
+// with the counts of their occurrences.
+func (r *Reader) commitComps(n int) []uint32 {
+	start := r.compsUsed
+	r.compsUsed += n
+	comps := r.comps[start : start+n : start+n]
+	countOccurrences(comps)
+	return comps
 }

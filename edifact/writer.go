@@ -258,10 +258,8 @@ func (w *Writer) begin(syntaxID, version string) error {
 // any further elements.
 func withControl(seg Segment, count int, ref string) Segment {
 	elems := [][]string{{strconv.Itoa(count)}, {ref}}
-	for i, e := range seg.All() {
-		if i >= 2 {
-			elems = append(elems, e.Components())
-		}
+	for i := 2; i < seg.Len(); i++ {
+		elems = append(elems, seg.Element(i).Components())
 	}
 	return NewSegment(seg.Tag, elems...)
 }
@@ -297,10 +295,11 @@ func newSegmentWriter(d Delimiters, cs *charset) segmentWriter {
 func (sw *segmentWriter) appendSegment(dst []byte, seg Segment) ([]byte, *SyntaxError) {
 	start := len(dst)
 	dst = append(dst, seg.Tag...)
-	occs := seg.trimmedOccurrences()
+	last := seg.lastNonEmpty()
 	elem := 0
-	for _, occ := range occs {
-		if occ.repeat {
+	for k := 0; k <= last; {
+		occ := seg.occurrenceAt(k)
+		if seg.comps[k]&kindMask == sepRepetition {
 			if sw.d.Repetition == 0 {
 				return dst, sw.locate(&SyntaxError{Msg: "element repeats, but the syntax has no repetition separator"}, dst, start, seg.Tag, elem)
 			}
@@ -309,7 +308,7 @@ func (sw *segmentWriter) appendSegment(dst []byte, seg Segment) ([]byte, *Syntax
 			elem++
 			dst = append(dst, sw.d.Element)
 		}
-		for j := 0; j < occ.trimmedLen(); j++ {
+		for j := range occ.trimmedLen() {
 			if j > 0 {
 				dst = append(dst, sw.d.Component)
 			}
@@ -319,6 +318,7 @@ func (sw *segmentWriter) appendSegment(dst []byte, seg Segment) ([]byte, *Syntax
 				return dst, sw.locate(err, dst, start, seg.Tag, elem)
 			}
 		}
+		k += occ.Len()
 	}
 	return append(dst, sw.d.Segment), nil
 }
