@@ -18,6 +18,24 @@ type charset struct {
 	// inSet marks the bytes below 0x80 that belong to the repertoire; the
 	// high half is decided by cm or utf8.
 	inSet *[128]bool
+	// high holds, for single-byte sets, the UTF-8 of each byte above 0x7f
+	// ("" where the set has no character).
+	high *[128]string
+}
+
+// withHighTable fills in the decoding table of a single-byte set.
+func withHighTable(cs *charset) *charset {
+	if cs.cm == nil {
+		return cs
+	}
+	var t [128]string
+	for c := range t {
+		if r := cs.cm.DecodeByte(byte(c + 0x80)); r != utf8.RuneError {
+			t[c] = string(r)
+		}
+	}
+	cs.high = &t
+	return cs
 }
 
 var (
@@ -26,25 +44,32 @@ var (
 	graphic = asciiRange(0x20, 0x7e, "")
 )
 
-// charsets are the syntax identifiers the Reader and Writer know.
-var charsets = map[string]*charset{
-	"UNOA": {id: "UNOA", name: "UN/ECE level A (upper-case ASCII subset)", inSet: levelA},
-	"UNOB": {id: "UNOB", name: "UN/ECE level B (ASCII subset)", inSet: levelB},
-	"UNOC": {id: "UNOC", name: "ISO 8859-1", cm: charmap.ISO8859_1, inSet: graphic},
-	"UNOD": {id: "UNOD", name: "ISO 8859-2", cm: charmap.ISO8859_2, inSet: graphic},
-	"UNOE": {id: "UNOE", name: "ISO 8859-5", cm: charmap.ISO8859_5, inSet: graphic},
-	"UNOF": {id: "UNOF", name: "ISO 8859-7", cm: charmap.ISO8859_7, inSet: graphic},
-	"UNOG": {id: "UNOG", name: "ISO 8859-3", cm: charmap.ISO8859_3, inSet: graphic},
-	"UNOH": {id: "UNOH", name: "ISO 8859-4", cm: charmap.ISO8859_4, inSet: graphic},
-	"UNOI": {id: "UNOI", name: "ISO 8859-6", cm: charmap.ISO8859_6, inSet: graphic},
-	"UNOJ": {id: "UNOJ", name: "ISO 8859-8", cm: charmap.ISO8859_8, inSet: graphic},
-	"UNOK": {id: "UNOK", name: "ISO 8859-9", cm: charmap.ISO8859_9, inSet: graphic},
-	"UNOW": {id: "UNOW", name: "UTF-8", utf8: true, inSet: graphic},
-	"UNOY": {id: "UNOY", name: "UTF-8", utf8: true, inSet: graphic},
-	// IATA's identifiers use the repertoires of levels A and B.
-	"IATA": {id: "IATA", name: "IATA level A (upper-case ASCII subset)", inSet: levelA},
-	"IATB": {id: "IATB", name: "IATA level B (ASCII subset)", inSet: levelB},
-}
+// charsets are the syntax identifiers the Reader and Writer know; built
+// once, never changed.
+var charsets = func() map[string]*charset {
+	m := map[string]*charset{
+		"UNOA": {id: "UNOA", name: "UN/ECE level A (upper-case ASCII subset)", inSet: levelA},
+		"UNOB": {id: "UNOB", name: "UN/ECE level B (ASCII subset)", inSet: levelB},
+		"UNOC": {id: "UNOC", name: "ISO 8859-1", cm: charmap.ISO8859_1, inSet: graphic},
+		"UNOD": {id: "UNOD", name: "ISO 8859-2", cm: charmap.ISO8859_2, inSet: graphic},
+		"UNOE": {id: "UNOE", name: "ISO 8859-5", cm: charmap.ISO8859_5, inSet: graphic},
+		"UNOF": {id: "UNOF", name: "ISO 8859-7", cm: charmap.ISO8859_7, inSet: graphic},
+		"UNOG": {id: "UNOG", name: "ISO 8859-3", cm: charmap.ISO8859_3, inSet: graphic},
+		"UNOH": {id: "UNOH", name: "ISO 8859-4", cm: charmap.ISO8859_4, inSet: graphic},
+		"UNOI": {id: "UNOI", name: "ISO 8859-6", cm: charmap.ISO8859_6, inSet: graphic},
+		"UNOJ": {id: "UNOJ", name: "ISO 8859-8", cm: charmap.ISO8859_8, inSet: graphic},
+		"UNOK": {id: "UNOK", name: "ISO 8859-9", cm: charmap.ISO8859_9, inSet: graphic},
+		"UNOW": {id: "UNOW", name: "UTF-8", utf8: true, inSet: graphic},
+		"UNOY": {id: "UNOY", name: "UTF-8", utf8: true, inSet: graphic},
+		// IATA's identifiers use the repertoires of levels A and B.
+		"IATA": {id: "IATA", name: "IATA level A (upper-case ASCII subset)", inSet: levelA},
+		"IATB": {id: "IATB", name: "IATA level B (ASCII subset)", inSet: levelB},
+	}
+	for _, cs := range m {
+		withHighTable(cs)
+	}
+	return m
+}()
 
 // unknownCharset reads an interchange whose syntax identifier is unknown: its
 // repertoire is printable ASCII, anything else goes to the fallback.
@@ -95,7 +120,7 @@ func (cs *charset) decode(dst, data []byte, fallback bool) []byte {
 			dst = append(dst, c)
 			continue
 		}
-		dst = utf8.AppendRune(dst, cs.cm.DecodeByte(c))
+		dst = append(dst, cs.high[c-0x80]...)
 	}
 	return dst
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+	"unsafe"
 )
 
 const (
@@ -71,7 +72,6 @@ type Reader struct {
 	lineMode bool // segments end with line breaks (a tolerated fault)
 	cs       *charset
 	cls      [256]uint8
-	high     [128]string // UTF-8 of the bytes above 0x7f of a single-byte set
 	info     [256]uint32 // per byte: its class, and for separators a flag and the kind of component it starts
 
 	arena     []byte
@@ -387,7 +387,6 @@ func (r *Reader) buildClasses() {
 			r.cls[c] = clsPlain
 		case c >= 0xa0 && r.cs.cm != nil && r.cs.cm.DecodeByte(byte(c)) != utf8.RuneError:
 			r.cls[c] = clsHigh
-			r.high[c-0x80] = string(utf8.AppendRune(nil, r.cs.cm.DecodeByte(byte(c))))
 		case c >= 0x80 && r.cs.utf8:
 			r.cls[c] = clsUTF8
 		default:
@@ -395,36 +394,32 @@ func (r *Reader) buildClasses() {
 		}
 	}
 	d := r.delims
-	kinds := [256]uint32{}
+	for c := range r.info {
+		r.info[c] = uint32(r.cls[c])
+	}
 	for _, s := range []struct {
 		c    byte
 		kind uint32
 	}{{d.Element, sepElement}, {d.Component, sepComponent}, {d.Repetition, sepRepetition}} {
 		if s.c != 0 {
-			r.cls[s.c], kinds[s.c] = clsSep, s.kind|1<<infoSepShift
+			r.cls[s.c] = clsSep
+			r.info[s.c] = s.kind | uint32(clsSep) // see scanRun
 		}
 	}
 	r.cls[d.Segment] = clsTerm
+	r.info[d.Segment] = uint32(clsTerm)
 	if d.Release != 0 {
 		r.cls[d.Release] = clsRelease
-	}
-	for c := range r.info {
-		r.info[c] = kinds[c] | uint32(r.cls[c])
-	}
-	for _, c := range []byte{d.Element, d.Component, d.Repetition, d.Release, d.Segment} {
-		if c != 0 {
-			r.info[c] |= infoService
-		}
+		r.info[d.Release] = uint32(clsRelease)
 	}
 }
 
-// The parts of Reader.info: the byte class in the low bits; for separators
-// bit infoSepShift set and the component kind in the top bits.
-const (
-	infoClass    = 0xff
-	infoService  = 1 << 8 // a service character: the release character may stand before it
-	infoSepShift = 29
-)
+// isService reports whether a byte, by its entry in Reader.info, is a
+// service character: one the release character may stand before.
+func isService(info uint32) bool {
+	c := uint8(info)
+	return c == clsSep || c == clsTerm || c == clsRelease
+}
 
 // readSegment reads the segment at pos into seg. It reports ok false when
 // the bytes turned out to be no segment (a tolerated fault).
@@ -437,7 +432,7 @@ func (r *Reader) readSegment(seg *Segment) (ok bool, err error) {
 	r.curTag = ""
 	if ok, _ := r.ensure(3); ok && isUpperAlnum(r.buf[r.pos]) && isUpperAlnum(r.buf[r.pos+1]) && isUpperAlnum(r.buf[r.pos+2]) &&
 		(r.end-r.pos == 3 || !isUpperAlnum(r.buf[r.pos+3])) {
-		r.curTag = r.tag(r.buf[r.pos : r.pos+3]) // for the errors of findEnd
+		r.curTag = unsafe.String(&r.buf[r.pos], 3) // for the errors of findEnd
 	}
 	r.env.segPending = true
 	segEnd, next, err := r.findEnd(outside)
@@ -452,7 +447,7 @@ func (r *Reader) readSegment(seg *Segment) (ok bool, err error) {
 	if err := r.checkTag(raw, offset); err != nil {
 		return false, err
 	}
-	r.curTag = r.tag(raw[:3])
+	r.curTag = unsafe.String(&raw[0], 3) // the blocks of buf are never written again
 	if r.curTag == "UNB" {
 		if err := r.beginInterchange(raw, offset); err != nil {
 			return false, err

@@ -8,35 +8,37 @@ import (
 // A Segment is a tag and its data elements.
 //
 // Its data is held compactly: one string with every component, decoded to
-// UTF-8 and unescaped, and the positions where components begin. Element,
-// Value and Len read it without allocating; NewSegment builds one.
+// UTF-8 and unescaped, each after one separator byte, and an entry per
+// component saying where it starts. Element, Value, Len and Components read
+// it without allocating; NewSegment builds one.
 type Segment struct {
 	Tag    string
 	Offset int64 // byte offset of the tag in the input (segments from a Reader)
 
 	data  string   // each component, preceded by one separator byte
-	comps []uint32 // per component: position of its separator byte in data, and its kind
+	comps []uint32 // an entry per component, see below
 }
 
-// An entry of Segment.comps describes one component: in the two top bits its
-// kind (the separator before it), in the low 20 bits the position of that
-// separator in data, and, for the first component of an occurrence, in the
-// bits between the number of components of the occurrence (0 if it has more
-// than countMax), so that elements are found without looking at every
-// component.
+// An entry of Segment.comps describes one component. Its low 20 bits hold
+// where the component starts in data (just after its separator byte); bits
+// 29 and 30 its kind, that is the separator before it; bit 31 is always set
+// (the Reader's scanner adds the entry this way); and the bits between hold,
+// for the first component of an occurrence, the number of components of the
+// occurrence (0 if unknown or more than countMax), so that elements are
+// found without looking at every component.
 const (
-	sepElement    uint32 = 0 << 30 // starts a data element
-	sepComponent  uint32 = 1 << 30 // continues the element
-	sepRepetition uint32 = 2 << 30 // starts a further occurrence of the element
-	kindMask             = 3 << 30
+	sepElement    uint32 = 1<<31 | 0<<29 // starts a data element
+	sepComponent  uint32 = 1<<31 | 1<<29 // continues the element
+	sepRepetition uint32 = 1<<31 | 2<<29 // starts a further occurrence of the element
+	kindMask             = 1<<31 | 3<<29
 	posBits              = 20
 	posMask              = 1<<posBits - 1
 	countShift           = posBits
-	countMax             = 1<<(30-posBits) - 1
+	countMax             = 1<<(29-posBits) - 1
 	countMask            = countMax << countShift
 )
 
-// maxDataSize is the largest segment data the positions can address.
+// maxDataSize is the largest segment data the entries can address.
 const maxDataSize = posMask
 
 // countOccurrences writes into the first entry of each occurrence the
@@ -48,7 +50,7 @@ func countOccurrences(comps []uint32) {
 			continue
 		}
 		if n := k - start; n <= countMax {
-			comps[start] |= uint32(n) << countShift
+			comps[start] = comps[start]&^countMask | uint32(n)<<countShift
 		}
 		start = k
 	}
@@ -81,12 +83,12 @@ func NewSegment(tag string, elements ...[]string) Segment {
 	b.Grow(size + len(elements))
 	comps := make([]uint32, 0, n)
 	for _, e := range elements {
-		comps = append(comps, uint32(b.Len())|sepElement)
 		b.WriteByte('+')
+		comps = append(comps, uint32(b.Len())|sepElement)
 		for j, c := range e {
 			if j > 0 {
-				comps = append(comps, uint32(b.Len())|sepComponent)
 				b.WriteByte(':')
+				comps = append(comps, uint32(b.Len())|sepComponent)
 			}
 			b.WriteString(c)
 		}
@@ -121,16 +123,13 @@ func (s Segment) WithRepeat(i int, components ...string) Segment {
 
 func (s Segment) appendOccurrence(kind uint32, components []string) Segment {
 	data := []byte(s.data)
-	comps := make([]uint32, len(s.comps))
-	for k, c := range s.comps {
-		comps[k] = c &^ countMask
-	}
-	comps = append(comps, uint32(len(data))|kind)
+	comps := append([]uint32(nil), s.comps...)
 	data = append(data, '+')
+	comps = append(comps, uint32(len(data))|kind)
 	for j, c := range components {
 		if j > 0 {
-			comps = append(comps, uint32(len(data))|sepComponent)
 			data = append(data, ':')
+			comps = append(comps, uint32(len(data))|sepComponent)
 		}
 		data = append(data, c...)
 	}
@@ -168,15 +167,16 @@ func (s Segment) Element(i int) Element {
 // occurrenceAt returns the occurrence that starts at component k.
 func (s Segment) occurrenceAt(k int) Element {
 	end := occurrenceEnd(s.comps, k)
-	return Element{data: s.data, comps: s.comps[k:end:end], end: s.posOf(end)}
+	return Element{data: s.data, comps: s.comps[k:end:end], end: s.endOf(end - 1)}
 }
 
-// posOf returns where component k begins in data (len(data) past the last).
-func (s Segment) posOf(k int) int {
-	if k >= len(s.comps) {
+// endOf returns where component k ends in data: before the next one's
+// separator, or at the end.
+func (s Segment) endOf(k int) int {
+	if k+1 >= len(s.comps) {
 		return len(s.data)
 	}
-	return int(s.comps[k] & posMask)
+	return int(s.comps[k+1]&posMask) - 1
 }
 
 // Value returns component j of data element i (both from 0), or "".
@@ -209,10 +209,45 @@ func (s Segment) All() iter.Seq2[int, Element] {
 			if comps[k]&kindMask != sepRepetition {
 				i++
 			}
-			if !yield(i, Element{data: s.data, comps: comps[k:end:end], end: s.posOf(end)}) {
+			if !yield(i, Element{data: s.data, comps: comps[k:end:end], end: s.endOf(end - 1)}) {
 				return
 			}
 			k = end
+		}
+	}
+}
+
+// A Position is the place of a component in its segment: the index of its
+// data element and its index within the element's occurrence, both from 0.
+type Position struct {
+	Element, Component int
+}
+
+// Components yields every component of the segment in order, with its
+// position; the occurrences of a repeating element (syntax version 4) give
+// the same element index again, their components counted from 0. It is the
+// quickest way to visit all of a segment's data.
+func (s Segment) Components() iter.Seq2[Position, string] {
+	return func(yield func(Position, string) bool) {
+		p := Position{Element: -1}
+		comps, data := s.comps, s.data
+		for k, c := range comps {
+			switch c & kindMask {
+			case sepElement:
+				p.Element++
+				p.Component = 0
+			case sepRepetition:
+				p.Component = 0
+			default:
+				p.Component++
+			}
+			end := len(data)
+			if k+1 < len(comps) {
+				end = int(comps[k+1]&posMask) - 1
+			}
+			if !yield(p, data[c&posMask:end]) {
+				return
+			}
 		}
 	}
 }
@@ -260,7 +295,7 @@ func (s Segment) trimmedOccurrences() []occurrence {
 // what follows carries nothing.
 func (s Segment) lastNonEmpty() int {
 	for k := len(s.comps) - 1; k >= 0; k-- {
-		if s.posOf(k+1) > int(s.comps[k]&posMask)+1 {
+		if s.endOf(k) > int(s.comps[k]&posMask) {
 			return k
 		}
 	}
@@ -299,10 +334,10 @@ func (e Element) Component(j int) string {
 	if j < 0 || j >= len(e.comps) {
 		return ""
 	}
-	start := int(e.comps[j]&posMask) + 1
+	start := int(e.comps[j] & posMask)
 	end := e.end
 	if j+1 < len(e.comps) {
-		end = int(e.comps[j+1] & posMask)
+		end = int(e.comps[j+1]&posMask) - 1
 	}
 	return e.data[start:end]
 }

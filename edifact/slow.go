@@ -53,7 +53,7 @@ func (r *Reader) splitSlow(seg *Segment, raw []byte, offset int64) (cutAt, resum
 			if i+1 == len(raw) {
 				return -1, -1, r.syntaxError(r.placeOffset(offset+int64(i)), "release character at the end of the segment")
 			}
-			if r.info[raw[i+1]]&infoService == 0 {
+			if !isService(r.info[raw[i+1]]) {
 				sc.strays = append(sc.strays, i) // reported below, unless the segment is cut
 				sc.data = append(sc.data, c)
 				i++
@@ -153,8 +153,8 @@ func (r *Reader) buildSlow(seg *Segment, raw []byte, offset int64) error {
 	base := len(r.arena)
 	bounds := r.bounds[:0]
 	for _, c := range sc.comps {
-		bounds = append(bounds, uint32(len(r.arena)-base)|c.kind)
 		r.arena = append(r.arena, '+')
+		bounds = append(bounds, uint32(len(r.arena)-base)|c.kind)
 		if err := r.decodeComponent(raw, offset, c); err != nil {
 			r.arena = r.arena[:base]
 			return err
@@ -207,7 +207,7 @@ func (r *Reader) rawIndex(raw []byte, from, k int) int {
 		for i < len(raw) && (raw[i] == '\r' || raw[i] == '\n') {
 			i++
 		}
-		if i+1 < len(raw) && raw[i] == d.Release && d.Release != 0 && r.info[raw[i+1]]&infoService != 0 {
+		if i+1 < len(raw) && raw[i] == d.Release && d.Release != 0 && isService(r.info[raw[i+1]]) {
 			i++
 		}
 		if n == k {

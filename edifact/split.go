@@ -37,15 +37,15 @@ const maxPlainSegment = 4096
 // write barrier slows it. It reports false, having read nothing but line
 // breaks, otherwise.
 func (r *Reader) readFast() (Segment, bool) {
-	pos, end := r.pos, r.end
-	for pos < end && (r.buf[pos] == '\n' || r.buf[pos] == '\r') {
-		if r.buf[pos] == '\n' {
+	buf, pos := r.buf[:r.end], r.pos
+	for pos < len(buf) && (buf[pos] == '\n' || buf[pos] == '\r') {
+		if buf[pos] == '\n' {
 			r.line++
 		}
 		pos++
 	}
 	r.pos = pos
-	b := r.buf[pos:end]
+	b := buf[pos:]
 	if limit := min(maxPlainSegment, r.MaxSegmentSize); len(b) > limit {
 		b = b[:limit]
 	}
@@ -60,7 +60,7 @@ func (r *Reader) readFast() (Segment, bool) {
 	r.pos = pos + n + 1
 	r.nseg++
 	r.env.msgSegs++
-	return Segment{Tag: r.tag(b[:3]), Offset: r.base + int64(pos), data: data, comps: comps}, true
+	return Segment{Tag: unsafe.String(&b[0], 3), Offset: r.base + int64(pos), data: data, comps: comps}, true
 }
 
 // splitPlain splits b, a segment's bytes from its tag on, into its data and
@@ -99,7 +99,7 @@ func (r *Reader) splitPlain(b []byte, whole bool) (data string, comps []uint32, 
 			}
 			goto done
 		case clsRelease:
-			if i+1 == len(b) || info[b[i+1]]&infoService == 0 {
+			if i+1 == len(b) || !isService(info[b[i+1]]) {
 				return "", nil, 0, false // the careful path reports it
 			}
 			if out == nil {
@@ -116,7 +116,7 @@ func (r *Reader) splitPlain(b []byte, whole bool) (data string, comps []uint32, 
 				out, base = r.startCopy(len(b))
 			}
 			out = append(out, b[run:i]...)
-			out = append(out, r.high[c-0x80]...)
+			out = append(out, r.cs.high[c-0x80]...)
 			run = i + 1
 			i++
 		case clsUTF8:
@@ -150,24 +150,26 @@ done:
 // of bounds. It is the hot loop of the Reader, kept small so that its
 // variables stay in registers.
 func scanRun(b []byte, i int, info *[256]uint32, bounds []uint32, n, delta int) (int, int) {
+	// Each byte's entry in info is 0 for data and, for a separator, the
+	// component entry less the position: adding the position (plus one: the
+	// component starts after its separator, whose class is 1) gives the
+	// entry. Every byte writes one; only separators (bit 31) keep theirs.
 	pos := uint32(i + delta)
 	rest := b[i:]
-	// Four bytes at a time while none of them needs attention. Branch-free:
-	// every byte writes a bound, only separators keep it.
 	for len(rest) >= 4 && n+4 <= len(bounds) {
 		v0, v1, v2, v3 := info[rest[0]], info[rest[1]], info[rest[2]], info[rest[3]]
 		if uint8(v0|v1|v2|v3) > clsSep {
 			break
 		}
 		w := bounds[n : n+4]
-		w[0] = pos | v0&kindMask
-		k := int(v0 >> infoSepShift & 1)
-		w[k] = (pos + 1) | v1&kindMask
-		k += int(v1 >> infoSepShift & 1)
-		w[k] = (pos + 2) | v2&kindMask
-		k += int(v2 >> infoSepShift & 1)
-		w[k] = (pos + 3) | v3&kindMask
-		n += k + int(v3>>infoSepShift&1)
+		w[0] = pos + v0
+		k := int(v0 >> 31)
+		w[k] = pos + 1 + v1
+		k += int(v1 >> 31)
+		w[k] = pos + 2 + v2
+		k += int(v2 >> 31)
+		w[k] = pos + 3 + v3
+		n += k + int(v3>>31)
 		pos += 4
 		rest = rest[4:]
 	}
@@ -176,8 +178,8 @@ func scanRun(b []byte, i int, info *[256]uint32, bounds []uint32, n, delta int) 
 		if uint8(v) > clsSep {
 			return len(b) - len(rest) + j, n
 		}
-		bounds[n] = pos | v&kindMask
-		n += int(v >> infoSepShift & 1)
+		bounds[n] = pos + v
+		n += int(v >> 31)
 		pos++
 	}
 	return len(b), n
@@ -189,30 +191,6 @@ func scanRun(b []byte, i int, info *[256]uint32, bounds []uint32, n, delta int) 
 func (r *Reader) startCopy(size int) (out []byte, base int) {
 	r.reserve(2 * size)
 	return r.arena, len(r.arena)
-}
-
-// tag returns the segment tag of b (three bytes) as a string, without an
-// allocation for tags seen before: a cache keyed by the three bytes, with a
-// map behind it for the rare tags whose slot is taken.
-func (r *Reader) tag(b []byte) string {
-	key := uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
-	slot := &r.tags[(key*2654435761)>>24]
-	if slot.key == key {
-		return slot.tag
-	}
-	if slot.key == 0 {
-		slot.key, slot.tag = key, string(b)
-		return slot.tag
-	}
-	if t, ok := r.moreTags[string(b)]; ok {
-		return t
-	}
-	if r.moreTags == nil {
-		r.moreTags = make(map[string]string)
-	}
-	t := string(b)
-	r.moreTags[t] = t
-	return t
 }
 
 // arenaString copies b into the arena and returns it as a string, without an
@@ -260,6 +238,8 @@ func (r *Reader) commitComps(n int) []uint32 {
 	start := r.compsUsed
 	r.compsUsed += n
 	comps := r.comps[start : start+n : start+n]
-	countOccurrences(comps)
+	if n > 8 { // short segments are as quick to walk as to count
+		countOccurrences(comps)
+	}
 	return comps
 }

@@ -32,7 +32,6 @@ type Writer struct {
 
 	w       *bufio.Writer
 	sw      segmentWriter
-	scratch []byte
 	err     error
 	written int64 // bytes written so far
 	nseg    int   // segments written so far
@@ -112,8 +111,9 @@ func (w *Writer) WriteSegment(seg Segment) error {
 		return w.fail(err)
 	}
 	w.nseg++
-	out, serr := w.sw.appendSegment(w.scratch[:0], seg)
-	w.scratch = out
+	// The segment is put together right in the buffer's free space, so that
+	// Write has nothing to copy (unless it does not fit).
+	out, serr := w.sw.appendSegment(w.w.AvailableBuffer(), seg)
 	if serr != nil {
 		serr.Offset += w.written
 		serr.Segment = w.nseg
@@ -125,7 +125,6 @@ func (w *Writer) WriteSegment(seg Segment) error {
 		return w.fail(serr)
 	}
 	out = append(out, w.LineBreak...)
-	w.scratch = out
 	return w.write(out)
 }
 
@@ -153,6 +152,13 @@ func (w *Writer) usage(seg Segment, format string, args ...any) error {
 func (w *Writer) envelope(seg Segment) (Segment, error) {
 	if !isTag(seg.Tag) {
 		return seg, w.usage(seg, "tag %q is not three upper-case letters or digits", seg.Tag)
+	}
+	if seg.Tag[0] != 'U' || seg.Tag[1] != 'N' { // a data segment: the usual case
+		if !w.message {
+			return seg, w.usage(seg, "segment outside a message (BeginMessage first)")
+		}
+		w.msgSegs++
+		return seg, nil
 	}
 	switch seg.Tag {
 	case "UNB":
@@ -289,38 +295,48 @@ func newSegmentWriter(d Delimiters, cs *charset) segmentWriter {
 	return sw
 }
 
-// appendSegment appends seg, terminated, to dst, leaving out trailing empty
-// elements and components. An error's Offset is relative to the start of
-// the segment.
+// appendSegment appends seg, terminated, to dst. Trailing empty elements and
+// components carry nothing and are left out: separators are written as they
+// come and cut off again when no data follows them. An error's Offset is
+// relative to the start of the segment.
 func (sw *segmentWriter) appendSegment(dst []byte, seg Segment) ([]byte, *SyntaxError) {
 	start := len(dst)
 	dst = append(dst, seg.Tag...)
-	last := seg.lastNonEmpty()
-	elem := 0
-	for k := 0; k <= last; {
-		occ := seg.occurrenceAt(k)
-		if seg.comps[k]&kindMask == sepRepetition {
+	lastData := len(dst) // where the last data written ends
+	occ := len(dst)      // just after the separator of the current occurrence
+	elem, comp := 0, 0
+	data, comps := seg.data, seg.comps
+	for k, c := range comps {
+		switch c & kindMask {
+		case sepComponent:
+			comp++
+			dst = append(dst, sw.d.Component)
+		case sepElement:
+			elem, comp = elem+1, 1
+			dst = append(dst[:max(occ, lastData)], sw.d.Element) // without the empty components before
+			occ = len(dst)
+		default:
 			if sw.d.Repetition == 0 {
 				return dst, sw.locate(&SyntaxError{Msg: "element repeats, but the syntax has no repetition separator"}, dst, start, seg.Tag, elem)
 			}
-			dst = append(dst, sw.d.Repetition)
-		} else {
-			elem++
-			dst = append(dst, sw.d.Element)
+			comp = 1
+			dst = append(dst[:max(occ, lastData)], sw.d.Repetition)
+			occ = len(dst)
 		}
-		for j := range occ.trimmedLen() {
-			if j > 0 {
-				dst = append(dst, sw.d.Component)
-			}
+		end := len(data)
+		if k+1 < len(comps) {
+			end = int(comps[k+1]&posMask) - 1
+		}
+		if text := data[c&posMask : end]; text != "" {
 			var err *SyntaxError
-			if dst, err = sw.appendText(dst, occ.Component(j)); err != nil {
-				err.Component = j + 1
+			if dst, err = sw.appendText(dst, text); err != nil {
+				err.Component = comp
 				return dst, sw.locate(err, dst, start, seg.Tag, elem)
 			}
+			lastData = len(dst)
 		}
-		k += occ.Len()
 	}
-	return append(dst, sw.d.Segment), nil
+	return append(dst[:lastData], sw.d.Segment), nil
 }
 
 func (sw *segmentWriter) locate(err *SyntaxError, dst []byte, start int, tag string, elem int) *SyntaxError {
@@ -332,35 +348,46 @@ func (sw *segmentWriter) locate(err *SyntaxError, dst []byte, start int, tag str
 
 // appendText appends one component: escaped, and encoded to the character set.
 func (sw *segmentWriter) appendText(dst []byte, s string) ([]byte, *SyntaxError) {
-	i := 0
-	for i < len(s) && sw.plain[s[i]] {
-		i++
-	}
-	dst = append(dst, s[:i]...)
-	for rest := s[i:]; len(rest) > 0; {
-		r, size := utf8.DecodeRuneInString(rest)
-		char := rest[:size]
-		rest = rest[size:]
-		if r < utf8.RuneSelf && !sw.plain[r] && sw.isService(byte(r)) {
-			if sw.d.Release == 0 {
-				return dst, &SyntaxError{Msg: fmt.Sprintf("character %q is a separator and there is no release character to escape it", r)}
-			}
-			dst = append(dst, sw.d.Release, byte(r))
-			continue
+	plain := &sw.plain
+	for i := 0; i < len(s); {
+		run := i
+		for i < len(s) && plain[s[i]] {
+			i++
 		}
-		if sw.cs == nil {
-			dst = append(dst, char...)
-			continue
+		dst = append(dst, s[run:i]...)
+		if i == len(s) {
+			break
 		}
-		var ok bool
-		if dst, _, ok = sw.cs.encodeTo(dst, char); !ok {
-			if r == utf8.RuneError && size == 1 {
-				return dst, &SyntaxError{Msg: fmt.Sprintf("text is not valid UTF-8 (byte %s)", hexByte(char[0]))}
-			}
-			return dst, &SyntaxError{Msg: fmt.Sprintf("character %q (%s) cannot be written in %s (%s)", r, hexRune(r), sw.cs.id, sw.cs.name)}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var err *SyntaxError
+		if dst, err = sw.appendRune(dst, r, s[i:i+size]); err != nil {
+			return dst, err
 		}
+		i += size
 	}
 	return dst, nil
+}
+
+// appendRune appends one character that is not plain: a service character,
+// escaped, or one to encode.
+func (sw *segmentWriter) appendRune(dst []byte, r rune, char string) ([]byte, *SyntaxError) {
+	switch {
+	case r < utf8.RuneSelf && sw.isService(byte(r)):
+		if sw.d.Release == 0 {
+			return dst, &SyntaxError{Msg: fmt.Sprintf("character %q is a separator and there is no release character to escape it", r)}
+		}
+		return append(dst, sw.d.Release, byte(r)), nil
+	case sw.cs == nil:
+		return append(dst, char...), nil
+	}
+	out, _, ok := sw.cs.encodeTo(dst, char)
+	switch {
+	case ok:
+		return out, nil
+	case r == utf8.RuneError && len(char) == 1:
+		return dst, &SyntaxError{Msg: fmt.Sprintf("text is not valid UTF-8 (byte %s)", hexByte(char[0]))}
+	}
+	return dst, &SyntaxError{Msg: fmt.Sprintf("character %q (%s) cannot be written in %s (%s)", r, hexRune(r), sw.cs.id, sw.cs.name)}
 }
 
 func (sw *segmentWriter) isService(c byte) bool {
