@@ -116,14 +116,11 @@ func (r *Reader) Delimiters() Delimiters { return r.delims }
 // UNH, UNT, UNE and UNZ (but not UNA, which sets Delimiters). At the end of
 // the input it returns io.EOF, or the *SyntaxError for an unclosed envelope.
 // After an error every call returns the same error.
-func (r *Reader) Read() (Segment, error) {
-	if r.err == nil && r.env.message && !r.lineMode {
-		if seg, ok := r.readFast(); ok {
-			return seg, nil
-		}
+func (r *Reader) Read() (seg Segment, err error) {
+	if r.err == nil && r.env.message && !r.lineMode && r.readFast(&seg) {
+		return seg, nil
 	}
-	var seg Segment
-	err := r.readInto(&seg)
+	err = r.readInto(&seg)
 	return seg, err
 }
 

@@ -33,10 +33,9 @@ const maxPlainSegment = 4096
 // readFast reads the segment at pos, after the line breaks that may stand
 // before it, when it is a plain data segment of the open message (see
 // splitPlain) whose terminator is in the buffer within maxPlainSegment bytes.
-// It is the Reader's hot path, and returns the segment by value so that no
-// write barrier slows it. It reports false, having read nothing but line
+// It is the Reader's hot path. It reports false, having read nothing but line
 // breaks, otherwise.
-func (r *Reader) readFast() (Segment, bool) {
+func (r *Reader) readFast(seg *Segment) bool {
 	buf, pos := r.buf[:r.end], r.pos
 	for pos < len(buf) && (buf[pos] == '\n' || buf[pos] == '\r') {
 		if buf[pos] == '\n' {
@@ -51,16 +50,17 @@ func (r *Reader) readFast() (Segment, bool) {
 	}
 	if len(b) < 5 || !isUpperAlnum(b[0]) || !isUpperAlnum(b[1]) || !isUpperAlnum(b[2]) || b[3] != r.delims.Element ||
 		b[0] == 'U' && b[1] == 'N' { // service segments go the general way
-		return Segment{}, false
+		return false
 	}
 	data, comps, n, ok := r.splitPlain(b, false)
 	if !ok {
-		return Segment{}, false
+		return false
 	}
 	r.pos = pos + n + 1
 	r.nseg++
 	r.env.msgSegs++
-	return Segment{Tag: unsafe.String(&b[0], 3), Offset: r.base + int64(pos), data: data, comps: comps}, true
+	*seg = Segment{Tag: unsafe.String(&b[0], 3), Offset: r.base + int64(pos), data: data, comps: comps}
+	return true
 }
 
 // splitPlain splits b, a segment's bytes from its tag on, into its data and

@@ -1,7 +1,6 @@
 package edifact
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -30,10 +29,11 @@ type Writer struct {
 	// (default DefaultSyntax).
 	Syntax string
 
-	w       *bufio.Writer
+	out     io.Writer
+	buf     []byte // segments written, not yet handed to out
 	sw      segmentWriter
 	err     error
-	written int64 // bytes written so far
+	flushed int64 // bytes handed to out so far
 	nseg    int   // segments written so far
 
 	interchange, group, message bool
@@ -46,8 +46,12 @@ type Writer struct {
 
 // NewWriter returns a Writer that writes to w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: bufio.NewWriterSize(w, 64<<10)}
+	return &Writer{out: w, buf: make([]byte, 0, writeBufferSize+4<<10)}
 }
+
+// writeBufferSize is how much a Writer collects before it writes to the
+// underlying writer.
+const writeBufferSize = 64 << 10
 
 // Error returns the first error that occurred while writing or flushing.
 func (w *Writer) Error() error { return w.err }
@@ -57,7 +61,10 @@ func (w *Writer) Flush() error {
 	if w.err != nil {
 		return w.err
 	}
-	if err := w.w.Flush(); err != nil {
+	n, err := w.out.Write(w.buf)
+	w.flushed += int64(n)
+	w.buf = w.buf[:0]
+	if err != nil {
 		w.err = fmt.Errorf("edifact: write: %w", err)
 	}
 	return w.err
@@ -106,16 +113,22 @@ func (w *Writer) WriteSegment(seg Segment) error {
 	if w.err != nil {
 		return w.err
 	}
-	seg, err := w.envelope(seg)
+	trailer, err := w.envelope(&seg)
 	if err != nil {
 		return w.fail(err)
 	}
 	w.nseg++
-	// The segment is put together right in the buffer's free space, so that
-	// Write has nothing to copy (unless it does not fit).
-	out, serr := w.sw.appendSegment(w.w.AvailableBuffer(), seg)
+	start := len(w.buf)
+	var out []byte
+	var serr *SyntaxError
+	if trailer.tag != "" {
+		out, serr = w.sw.appendTrailer(w.buf, trailer)
+	} else {
+		out, serr = w.sw.appendSegment(w.buf, seg)
+	}
 	if serr != nil {
-		serr.Offset += w.written
+		w.buf = out[:start]
+		serr.Offset += w.flushed + int64(start)
 		serr.Segment = w.nseg
 		if w.message || seg.Tag == "UNT" {
 			serr.Message, serr.MessageRef, serr.MsgSegment = w.msgIndex, w.unhRef, w.msgSegs
@@ -124,16 +137,19 @@ func (w *Writer) WriteSegment(seg Segment) error {
 		w.nseg--
 		return w.fail(serr)
 	}
-	out = append(out, w.LineBreak...)
-	return w.write(out)
+	if w.LineBreak != "" {
+		out = append(out, w.LineBreak...)
+	}
+	w.buf = out
+	if len(w.buf) >= writeBufferSize {
+		return w.Flush()
+	}
+	return nil
 }
 
+// write adds b to what is written.
 func (w *Writer) write(b []byte) error {
-	n, err := w.w.Write(b)
-	w.written += int64(n)
-	if err != nil {
-		return w.fail(fmt.Errorf("edifact: write: %w", err))
-	}
+	w.buf = append(w.buf, b...)
 	return nil
 }
 
@@ -142,67 +158,67 @@ func (w *Writer) fail(err error) error {
 	return err
 }
 
-func (w *Writer) usage(seg Segment, format string, args ...any) error {
+func (w *Writer) usage(seg *Segment, format string, args ...any) error {
 	return fmt.Errorf("edifact: write segment %d %s: %s", w.nseg+1, seg.Tag, fmt.Sprintf(format, args...))
 }
 
 // envelope checks the nesting of seg, fills in trailer counts and
 // references, and writes the UNA before a UNB (or before the first UNH of
 // message-only output).
-func (w *Writer) envelope(seg Segment) (Segment, error) {
+func (w *Writer) envelope(seg *Segment) (trailer, error) {
 	if !isTag(seg.Tag) {
-		return seg, w.usage(seg, "tag %q is not three upper-case letters or digits", seg.Tag)
+		return trailer{}, w.usage(seg, "tag %q is not three upper-case letters or digits", seg.Tag)
 	}
 	if seg.Tag[0] != 'U' || seg.Tag[1] != 'N' { // a data segment: the usual case
 		if !w.message {
-			return seg, w.usage(seg, "segment outside a message (BeginMessage first)")
+			return trailer{}, w.usage(seg, "segment outside a message (BeginMessage first)")
 		}
 		w.msgSegs++
-		return seg, nil
+		return trailer{}, nil
 	}
 	switch seg.Tag {
 	case "UNB":
 		if w.interchange {
-			return seg, w.usage(seg, "interchange %s is still open (EndInterchange first)", w.unbRef)
+			return trailer{}, w.usage(seg, "interchange %s is still open (EndInterchange first)", w.unbRef)
 		}
-		h, err := parseInterchangeHeader(seg)
+		h, err := parseInterchangeHeader(*seg)
 		if err != nil {
-			return seg, w.usage(seg, "%v", err)
+			return trailer{}, w.usage(seg, "%v", err)
 		}
 		if err := w.begin(h.SyntaxID, h.SyntaxVersion); err != nil {
-			return seg, w.usage(seg, "%v", err)
+			return trailer{}, w.usage(seg, "%v", err)
 		}
 		w.interchange, w.icGroups, w.icCount, w.unbRef = true, false, 0, h.ControlRef
 	case "UNG":
 		if !w.interchange || w.message || w.group || (w.icCount > 0 && !w.icGroups) {
-			return seg, w.usage(seg, "a group must stand in an interchange, outside messages and other groups, and not after ungrouped messages")
+			return trailer{}, w.usage(seg, "a group must stand in an interchange, outside messages and other groups, and not after ungrouped messages")
 		}
-		g, err := parseGroupHeader(seg)
+		g, err := parseGroupHeader(*seg)
 		if err != nil {
-			return seg, w.usage(seg, "%v", err)
+			return trailer{}, w.usage(seg, "%v", err)
 		}
 		w.group, w.icGroups, w.grpCount, w.ungRef = true, true, 0, g.Ref
 	case "UNH":
 		if w.message {
-			return seg, w.usage(seg, "message %s is still open (EndMessage first)", w.unhRef)
+			return trailer{}, w.usage(seg, "message %s is still open (EndMessage first)", w.unhRef)
 		}
 		if w.icGroups && !w.group {
-			return seg, w.usage(seg, "this interchange uses groups: BeginGroup first")
+			return trailer{}, w.usage(seg, "this interchange uses groups: BeginGroup first")
 		}
-		h, err := parseMessageHeader(seg)
+		h, err := parseMessageHeader(*seg)
 		if err != nil {
-			return seg, w.usage(seg, "%v", err)
+			return trailer{}, w.usage(seg, "%v", err)
 		}
 		if !w.interchange && !w.unaDone {
 			if err := w.begin(w.Syntax, ""); err != nil {
-				return seg, w.usage(seg, "%v", err)
+				return trailer{}, w.usage(seg, "%v", err)
 			}
 		}
 		w.message, w.msgSegs, w.unhRef = true, 1, h.Ref
 		w.msgIndex++
 	case "UNT":
 		if !w.message {
-			return seg, w.usage(seg, "no message is open")
+			return trailer{}, w.usage(seg, "no message is open")
 		}
 		w.msgSegs++
 		w.message = false
@@ -211,27 +227,27 @@ func (w *Writer) envelope(seg Segment) (Segment, error) {
 		} else {
 			w.icCount++
 		}
-		return withControl(seg, w.msgSegs, w.unhRef), nil
+		return w.trailer(seg, w.msgSegs, w.unhRef)
 	case "UNE":
 		if !w.group || w.message {
-			return seg, w.usage(seg, "no group is open, or a message in it is")
+			return trailer{}, w.usage(seg, "no group is open, or a message in it is")
 		}
 		w.group = false
 		w.icCount++
-		return withControl(seg, w.grpCount, w.ungRef), nil
+		return w.trailer(seg, w.grpCount, w.ungRef)
 	case "UNZ":
 		if !w.interchange || w.message || w.group {
-			return seg, w.usage(seg, "no interchange is open, or a message or group in it is")
+			return trailer{}, w.usage(seg, "no interchange is open, or a message or group in it is")
 		}
 		w.interchange, w.unaDone = false, false
-		return withControl(seg, w.icCount, w.unbRef), nil
+		return w.trailer(seg, w.icCount, w.unbRef)
 	default:
 		if !w.message {
-			return seg, w.usage(seg, "segment outside a message (BeginMessage first)")
+			return trailer{}, w.usage(seg, "segment outside a message (BeginMessage first)")
 		}
 		w.msgSegs++
 	}
-	return seg, nil
+	return trailer{}, nil
 }
 
 // begin sets the character set and delimiters for an interchange (or for
@@ -258,6 +274,24 @@ func (w *Writer) begin(syntaxID, version string) error {
 		return w.write(una)
 	}
 	return nil
+}
+
+// A trailer is a UNT, UNE or UNZ to write: its count and reference.
+type trailer struct {
+	tag   string
+	count int
+	ref   string
+}
+
+// trailer returns what to write for a UNT, UNE or UNZ: the trailer, or, if
+// seg carries further elements (which the Writer keeps), seg with its count
+// and reference set.
+func (w *Writer) trailer(seg *Segment, count int, ref string) (trailer, error) {
+	if seg.Len() > 2 {
+		*seg = withControl(*seg, count, ref)
+		return trailer{}, nil
+	}
+	return trailer{seg.Tag, count, ref}, nil
 }
 
 // withControl returns a trailer with its count and reference set, keeping
@@ -327,16 +361,42 @@ func (sw *segmentWriter) appendSegment(dst []byte, seg Segment) ([]byte, *Syntax
 		if k+1 < len(comps) {
 			end = int(comps[k+1]&posMask) - 1
 		}
-		if text := data[c&posMask : end]; text != "" {
+		text := data[c&posMask : end]
+		if text == "" {
+			continue
+		}
+		i := 0
+		for i < len(text) && sw.plain[text[i]] {
+			i++
+		}
+		if i == len(text) { // the usual case: nothing to escape or encode
+			dst = append(dst, text...)
+		} else {
 			var err *SyntaxError
 			if dst, err = sw.appendText(dst, text); err != nil {
 				err.Component = comp
 				return dst, sw.locate(err, dst, start, seg.Tag, elem)
 			}
-			lastData = len(dst)
 		}
+		lastData = len(dst)
 	}
 	return append(dst[:lastData], sw.d.Segment), nil
+}
+
+// appendTrailer appends a UNT, UNE or UNZ with its count and reference.
+func (sw *segmentWriter) appendTrailer(dst []byte, t trailer) ([]byte, *SyntaxError) {
+	dst = append(dst, t.tag...)
+	dst = append(dst, sw.d.Element)
+	dst = strconv.AppendInt(dst, int64(t.count), 10)
+	if t.ref != "" {
+		dst = append(dst, sw.d.Element)
+		var err *SyntaxError
+		if dst, err = sw.appendText(dst, t.ref); err != nil {
+			err.Element, err.Component, err.Tag = 2, 1, t.tag
+			return dst, err
+		}
+	}
+	return append(dst, sw.d.Segment), nil
 }
 
 func (sw *segmentWriter) locate(err *SyntaxError, dst []byte, start int, tag string, elem int) *SyntaxError {
