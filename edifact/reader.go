@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -41,9 +40,9 @@ const (
 // without UNB). Text is decoded to UTF-8 by the character set that the UNB
 // syntax identifier declares.
 //
-// Segments returned by a Reader stay valid after the next call: their strings
-// share large blocks of memory, so holding one segment keeps its block (32
-// KiB) alive.
+// Segments returned by a Reader stay valid after the next call: they point
+// into the Reader's blocks of input and decoded text (up to 64 KiB each),
+// which it never writes again, so holding one segment keeps its block alive.
 //
 // Set the exported fields before the first read.
 type Reader struct {
@@ -71,19 +70,13 @@ type Reader struct {
 	hadUNA   bool // a UNA was read for the coming or current interchange
 	lineMode bool // segments end with line breaks (a tolerated fault)
 	cs       *charset
-	cls      [256]uint8
-	info     [256]uint32 // per byte: its class, and for separators a flag and the kind of component it starts
+	info     [256]uint32 // per byte: its class (low byte) and, for separators, the component entry (see scanRun)
 
 	arena     []byte
 	comps     []uint32 // slab of component positions
 	compsUsed int      // how much of comps is handed out
-	tags      [256]struct {
-		key uint32
-		tag string
-	}
-	moreTags map[string]string
-	bounds   []uint32 // separators of the current segment: output position and kind
-	slow     slowScratch
+	bounds    []uint32 // component entries of the current segment (careful path)
+	slow      slowScratch
 
 	slowUsed    bool // the current segment took the careful path
 	nseg        int  // segments read
@@ -182,18 +175,18 @@ func (r *Reader) start() {
 }
 
 // fill reads more input into buf, keeping the bytes from pos on; it may move
-// them to a new block and returns by how much they moved (0 if not). Bytes
-// before pos may be referenced by segments already returned, so they are
-// never written again: a full block is left to the garbage collector. fill
-// returns the sticky read error if nothing more can be read.
-func (r *Reader) fill() (shift int, err error) {
+// them to a new block (pos and end then change). Bytes before pos may be
+// referenced by segments already returned, so they are never written again:
+// a full block is left to the garbage collector. fill returns the sticky
+// read error if nothing more can be read.
+func (r *Reader) fill() error {
 	if r.srcErr != nil {
-		return 0, r.srcErr
+		return r.srcErr
 	}
 	if r.end == len(r.buf) {
 		unread := r.end - r.pos
 		if unread > r.MaxSegmentSize {
-			return 0, nil // the caller detects the oversize segment
+			return nil // the caller detects the oversize segment
 		}
 		size := min(2*len(r.buf), defaultBufferSize)
 		for size < 2*unread {
@@ -201,7 +194,6 @@ func (r *Reader) fill() (shift int, err error) {
 		}
 		block := make([]byte, size)
 		copy(block, r.buf[r.pos:r.end])
-		shift = r.pos
 		r.base += int64(r.pos)
 		r.buf, r.pos, r.end = block, 0, unread
 	}
@@ -211,23 +203,23 @@ func (r *Reader) fill() (shift int, err error) {
 		if err != nil {
 			r.srcErr = err
 			if n > 0 {
-				return shift, nil
+				return nil
 			}
-			return shift, err
+			return err
 		}
 		if n > 0 {
-			return shift, nil
+			return nil
 		}
 	}
 	r.srcErr = io.ErrNoProgress
-	return shift, r.srcErr
+	return r.srcErr
 }
 
 // ensure makes n bytes from pos available if the input has them, and reports
 // whether it does.
 func (r *Reader) ensure(n int) (bool, error) {
 	for r.end-r.pos < n {
-		if _, err := r.fill(); err != nil {
+		if err := r.fill(); err != nil {
 			if err == io.EOF {
 				return false, nil
 			}
@@ -372,41 +364,37 @@ func (r *Reader) setCharset(syntaxID string) bool {
 	return ok
 }
 
-// buildClasses prepares the byte classes for the current delimiters and
-// character set.
+// buildClasses prepares the byte classes (Reader.info) for the current
+// delimiters and character set.
 func (r *Reader) buildClasses() {
 	if r.cs == nil {
 		return
 	}
-	for c := 0; c < 256; c++ {
+	for c := range r.info {
+		var cls uint8
 		switch {
 		case r.cs.fits(byte(c)):
-			r.cls[c] = clsPlain
-		case c >= 0xa0 && r.cs.cm != nil && r.cs.cm.DecodeByte(byte(c)) != utf8.RuneError:
-			r.cls[c] = clsHigh
+			cls = clsPlain
+		case c >= 0xa0 && r.cs.high != nil && r.cs.high[c-0x80] != "":
+			cls = clsHigh
 		case c >= 0x80 && r.cs.utf8:
-			r.cls[c] = clsUTF8
+			cls = clsUTF8
 		default:
-			r.cls[c] = clsSlow
+			cls = clsSlow
 		}
+		r.info[c] = uint32(cls)
 	}
 	d := r.delims
-	for c := range r.info {
-		r.info[c] = uint32(r.cls[c])
-	}
 	for _, s := range []struct {
 		c    byte
 		kind uint32
 	}{{d.Element, sepElement}, {d.Component, sepComponent}, {d.Repetition, sepRepetition}} {
 		if s.c != 0 {
-			r.cls[s.c] = clsSep
 			r.info[s.c] = s.kind | uint32(clsSep) // see scanRun
 		}
 	}
-	r.cls[d.Segment] = clsTerm
 	r.info[d.Segment] = uint32(clsTerm)
 	if d.Release != 0 {
-		r.cls[d.Release] = clsRelease
 		r.info[d.Release] = uint32(clsRelease)
 	}
 }
@@ -466,152 +454,6 @@ func (r *Reader) readSegment(seg *Segment) (ok bool, err error) {
 	r.pos = next
 	return true, nil
 }
-
-// findEnd finds the end of the segment that starts at pos: the index of its
-// terminator in buf and where the next segment may start.
-func (r *Reader) findEnd(outside bool) (segEnd, next int, err error) {
-	term := r.delims.Segment
-	if r.lineMode {
-		term = '\n'
-	}
-	searched := 0 // bytes after pos searched for the terminator
-	for {
-		tRel := -1 // the terminator, relative to pos
-		if t := r.findTerminator(term, r.pos+searched); t >= 0 {
-			tRel = t - r.pos
-		}
-		if outside && !r.lineMode {
-			limit := r.end - r.pos
-			if tRel >= 0 {
-				limit = tRel
-			}
-			switched, err := r.detectLineMode(limit)
-			if err != nil {
-				return 0, 0, err
-			}
-			if switched {
-				return r.findEnd(outside)
-			}
-		}
-		if tRel > r.MaxSegmentSize {
-			return 0, 0, r.tooLong(term)
-		}
-		if tRel >= 0 {
-			if r.lineMode && r.continues(tRel) {
-				searched = tRel + 1
-				continue
-			}
-			return r.pos + tRel, r.pos + tRel + 1, nil
-		}
-		searched = r.end - r.pos
-		if searched > r.MaxSegmentSize {
-			return 0, 0, r.tooLong(term)
-		}
-		if _, err := r.fill(); err != nil {
-			if err != io.EOF {
-				return 0, 0, r.readError(err)
-			}
-			return r.endOfInput(term)
-		}
-	}
-}
-
-// tooLong is the error for a segment longer than MaxSegmentSize.
-func (r *Reader) tooLong(term byte) error {
-	p := r.placeHere()
-	p.inSegment = true
-	e := r.syntaxError(p, fmt.Sprintf("%v: no segment terminator %q in %d bytes", ErrTooLong, term, r.MaxSegmentSize))
-	e.Err = ErrTooLong
-	return e
-}
-
-// continues reports, in line mode, whether the line break at tRel (relative
-// to pos) is inside a UNB or UNG wrapped over two lines: only a service
-// segment (UN...) may follow them, so a line that starts otherwise
-// continues the segment.
-func (r *Reader) continues(tRel int) bool {
-	if !r.hasPrefix("UNB") && !r.hasPrefix("UNG") {
-		return false
-	}
-	ok, err := r.ensure(tRel + 3)
-	if err != nil || !ok {
-		return false
-	}
-	next := r.buf[r.pos+tRel+1 : r.pos+tRel+3]
-	return next[0] != '\r' && next[0] != '\n' && string(next) != "UN"
-}
-
-// endOfInput ends the last segment of the input, which has no terminator.
-func (r *Reader) endOfInput(term byte) (segEnd, next int, err error) {
-	if !r.lineMode {
-		if err := r.fault(FaultUnterminatedSegment, r.placeAt(r.end), fmt.Sprintf("input ends without a segment terminator %q", term)); err != nil {
-			return 0, 0, err
-		}
-	}
-	return r.end, r.end, nil
-}
-
-// findTerminator returns the index of the first terminator at or after from
-// that is not released, or -1.
-func (r *Reader) findTerminator(term byte, from int) int {
-	for from < r.end {
-		i := bytes.IndexByte(r.buf[from:r.end], term)
-		if i < 0 {
-			return -1
-		}
-		t := from + i
-		if !r.released(t) {
-			return t
-		}
-		from = t + 1
-	}
-	return -1
-}
-
-// released reports whether the byte at i is escaped by a release character:
-// an odd number of them stands right before it.
-func (r *Reader) released(i int) bool {
-	rel := r.delims.Release
-	if rel == 0 || r.lineMode {
-		return false
-	}
-	n := 0
-	for j := i - 1; j >= r.pos && r.buf[j] == rel; j-- {
-		n++
-	}
-	return n%2 == 1
-}
-
-// detectLineMode decides, for the first segment of an interchange, whether
-// the segments end with line breaks instead of the terminator: a line break
-// within limit bytes after pos, before any terminator, followed by what looks
-// like a segment. If so it reports the fault and, when it is tolerated,
-// switches to line mode and returns true.
-func (r *Reader) detectLineMode(limit int) (bool, error) {
-	nl := bytes.IndexByte(r.buf[r.pos:r.pos+limit], '\n')
-	if nl < 0 {
-		return false, nil
-	}
-	ok, err := r.ensure(nl + 5) // may move the buffer: nl is relative to pos
-	if err != nil || !ok || !r.looksLikeSegment(r.buf[r.pos+nl+1:r.end]) {
-		return false, err
-	}
-	err = r.fault(FaultLineTerminator, r.placeAt(r.pos+nl), fmt.Sprintf("segments end with line breaks, not with the segment terminator %q", r.delims.Segment))
-	if err != nil {
-		return false, err
-	}
-	r.lineMode = true
-	return true, nil
-}
-
-// looksLikeSegment reports whether b starts with a segment tag followed by a
-// data element separator.
-func (r *Reader) looksLikeSegment(b []byte) bool {
-	return len(b) >= 4 && isUpperAlnum(b[0]) && isUpperAlnum(b[1]) && isUpperAlnum(b[2]) &&
-		(b[3] == r.delims.Element || b[3] == r.delims.Segment)
-}
-
-func isUpperAlnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
 
 // checkTag checks that the segment starts with a tag of three upper-case
 // letters or digits, followed by a data element separator or nothing.

@@ -291,17 +291,6 @@ func (s Segment) trimmedOccurrences() []occurrence {
 	return occs[:n]
 }
 
-// lastNonEmpty returns the index of the last component with data, or -1:
-// what follows carries nothing.
-func (s Segment) lastNonEmpty() int {
-	for k := len(s.comps) - 1; k >= 0; k-- {
-		if s.endOf(k) > int(s.comps[k]&posMask) {
-			return k
-		}
-	}
-	return -1
-}
-
 // String returns the segment in the default syntax (":+?'", and '*' if an
 // element repeats), escaped, without character set conversion: for logs and
 // tests.

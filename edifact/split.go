@@ -193,18 +193,6 @@ func (r *Reader) startCopy(size int) (out []byte, base int) {
 	return r.arena, len(r.arena)
 }
 
-// arenaString copies b into the arena and returns it as a string, without an
-// allocation of its own.
-func (r *Reader) arenaString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	r.reserve(len(b))
-	start := len(r.arena)
-	r.arena = append(r.arena, b...)
-	return unsafe.String(&r.arena[start], len(b))
-}
-
 // reserve makes room for n more bytes in the arena. Bytes already handed out
 // as strings are never written again: a full block is left to the garbage
 // collector, not reused.

@@ -276,3 +276,23 @@ func TestWriteMessageAddsUNT(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "UNH+1+X:D:96A:UN'BGM+220'UNT+3+1'", out)
 }
+
+func TestWriterGroups(t *testing.T) {
+	g := GroupHeader{GroupID: "INVOIC", Sender: Party{ID: "A"}, Recipient: Party{ID: "B"}, Date: "260101", Time: "1200", Ref: "G1", Agency: "UN", Version: "D", Release: "96A"}
+	out, err := write(t, nil, func(w *Writer) error {
+		require.NoError(t, w.BeginInterchange(testHeader))
+		require.NoError(t, w.BeginGroup(g))
+		require.NoError(t, w.BeginMessage(MessageHeader{Ref: "1", Type: ordersType}))
+		require.NoError(t, w.EndMessage())
+		require.NoError(t, w.EndGroup())
+		return w.EndInterchange()
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "UNB+UNOC:3+4012345000009:14+4098765000003:14+260315:0930+IC1'UNG+INVOIC+A+B+260101:1200+G1+UN+D:96A'"+
+		"UNH+1+ORDERS:D:96A:UN:EAN008'UNT+2+1'UNE+1+G1'UNZ+1+IC1'", out)
+	r := NewReader(strings.NewReader(out))
+	ics, err := r.ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, g, ics[0].Groups[0].Header)
+	assert.Equal(t, DefaultDelimiters, r.Delimiters())
+}
