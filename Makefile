@@ -11,7 +11,7 @@ SANDBOX_TOKEN  ?= sandbox-token
 # Fuzz targets, as package:Target.
 FUZZ_TARGETS := ./edifact:FuzzReader ./edifact:FuzzRoundTrip
 
-.PHONY: all build run test lint bench fuzz clean
+.PHONY: all build run test lint bench fuzz corpus clean
 
 all: build
 
@@ -43,6 +43,12 @@ fuzz:
 		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# The shared corpus of third-party interchanges (../shared/fixtures/edi):
+# what the reader finds in each file, against the check column of its
+# SOURCES.md, and how each message fits its segment-group structure.
+corpus:
+	$(GO) test -count=1 -run '^TestCorpus$$' -v ./edifact ./mapping/... | grep -E '^\s+corpus_test.go|^(ok|FAIL|---)' 
 
 clean:
 	rm -rf bin

@@ -63,6 +63,13 @@ var sourcesArtifacts = map[string]struct {
 	"DESADV/effektor__message1.edi":             {FaultUNTReference, "the checker read the five-character UNA literally, making the newline the terminator"},
 }
 
+func faultList(f Fault) string {
+	if f == 0 {
+		return "none"
+	}
+	return f.String()
+}
+
 // sourcesEntry is one row of SOURCES.md.
 type sourcesEntry struct {
 	file, check  string
@@ -162,6 +169,7 @@ func TestCorpus(t *testing.T) {
 				assert.Len(t, ics, e.interchanges, "interchanges")
 			}
 
+			t.Logf("%-62s %2d interchanges, %3d messages, faults: %s", name, len(ics), n, faultList(found))
 			_, strictErr := NewReader(bytes.NewReader(data)).ReadAll()
 			switch {
 			case found == 0:
