@@ -3,6 +3,8 @@ package procuros
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +49,11 @@ type Config struct {
 
 	// HTTPClient sends the requests; nil means a client with the default
 	// transport. Leave its Timeout zero: Timeout below bounds each attempt.
+	// The Client sends with a copy of it whose CheckRedirect returns
+	// http.ErrUseLastResponse, whatever HTTPClient's own says: a followed
+	// 301, 302 or 303 turns the POST of a transaction into a GET, whose 2xx
+	// would read as a delivery of a document never created. A 3xx thus comes
+	// back as itself, and is a failure (see Send).
 	HTTPClient *http.Client
 
 	// Timeout bounds one attempt, from sending the request to reading the
@@ -65,7 +72,8 @@ type Config struct {
 	// retry; nil discards them. Records never contain the token or bodies.
 	Logger *slog.Logger
 
-	// UserAgent is sent as User-Agent; empty means "edibridge".
+	// UserAgent is sent as User-Agent; empty means "edibridge". Control
+	// characters are refused, since net/http would fail every request.
 	UserAgent string
 }
 
@@ -87,8 +95,11 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Token == "" {
-		return nil, ErrNoToken
+	if err := cfg.Token.check(); err != nil {
+		return nil, err
+	}
+	if i := strings.IndexFunc(cfg.UserAgent, isControl); i >= 0 {
+		return nil, fmt.Errorf("procuros: user agent has a control character at byte %d", i+1)
 	}
 	if cfg.PerPage < 0 || cfg.PerPage > 100 {
 		return nil, fmt.Errorf("procuros: per page must be between 1 and 100, not %d", cfg.PerPage)
@@ -96,15 +107,12 @@ func NewClient(cfg Config) (*Client, error) {
 	c := &Client{
 		base:      base,
 		token:     cfg.Token,
-		http:      cfg.HTTPClient,
+		http:      noRedirects(cfg.HTTPClient),
 		timeout:   cfg.Timeout,
 		retry:     cfg.Retry.withDefaults(),
 		perPage:   cfg.PerPage,
 		log:       cfg.Logger,
 		userAgent: cfg.UserAgent,
-	}
-	if c.http == nil {
-		c.http = &http.Client{}
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -120,6 +128,20 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+// noRedirects returns a copy of hc, or a new client when hc is nil, that
+// never follows a redirect (see Config.HTTPClient). hc itself is left alone:
+// the caller may share it.
+func noRedirects(hc *http.Client) *http.Client {
+	c := &http.Client{}
+	if hc != nil {
+		*c = *hc
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func parseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
 	if raw == "" {
@@ -171,11 +193,15 @@ type request struct {
 	body   []byte
 }
 
-// response is what one attempt received.
+// response is what one attempt received. readErr is set when the body
+// could not be read to the end: the status stands all the same, since it
+// tells what the server did (a 201 whose body is cut off still created the
+// transaction).
 type response struct {
-	status int
-	header http.Header
-	body   []byte
+	status  int
+	header  http.Header
+	body    []byte
+	readErr error
 }
 
 // exchange is the end of a retried request: the last response, or the last
@@ -196,16 +222,25 @@ func (c *Client) call(ctx context.Context, req request, out any) error {
 	if err != nil {
 		return err
 	}
+	if ex.resp == nil && !ex.retryable {
+		return ex.err // a *permanentError, after one attempt
+	}
 	if ex.resp == nil {
 		return fmt.Errorf("after %d attempts: %w", ex.attempts, ex.err)
 	}
 	if ex.resp.status < 200 || ex.resp.status > 299 {
 		return c.apiError(ex)
 	}
-	if out != nil {
-		if err := json.Unmarshal(ex.resp.body, out); err != nil {
-			return fmt.Errorf("decode HTTP %d response: %w", ex.resp.status, err)
-		}
+	if out == nil {
+		return nil
+	}
+	// Not retried: the request took effect, and repeating a POST such as
+	// a reported error would repeat that effect.
+	if ex.resp.readErr != nil {
+		return ex.resp.readErr
+	}
+	if err := json.Unmarshal(ex.resp.body, out); err != nil {
+		return fmt.Errorf("decode HTTP %d response: %w", ex.resp.status, err)
 	}
 	return nil
 }
@@ -240,9 +275,35 @@ func (c *Client) do(ctx context.Context, req request) (exchange, error) {
 }
 
 // attempt performs one HTTP exchange, bounded by the client's timeout.
+// A transport error is returned as such, or as a *permanentError when
+// repeating the request cannot help.
 func (c *Client) attempt(ctx context.Context, req request, n int) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	hr, err := c.newRequest(ctx, req)
+	if err != nil {
+		return nil, &permanentError{fmt.Errorf("build request: %w", err)}
+	}
+	start := time.Now()
+	resp, err := c.http.Do(hr)
+	if err != nil {
+		c.logAttempt(ctx, req, n, 0, start, err)
+		if isCertificateError(err) {
+			return nil, &permanentError{err}
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	c.logAttempt(ctx, req, n, resp.StatusCode, start, err)
+	r := &response{status: resp.StatusCode, header: resp.Header, body: data}
+	if err != nil {
+		r.readErr = fmt.Errorf("read HTTP %d response: %w", resp.StatusCode, err)
+	}
+	return r, nil
+}
+
+func (c *Client) newRequest(ctx context.Context, req request) (*http.Request, error) {
 	u := c.base.JoinPath("v2", req.path)
 	u.RawQuery = req.query.Encode()
 	var body io.Reader
@@ -259,19 +320,33 @@ func (c *Client) attempt(ctx context.Context, req request, n int) (*response, er
 	if req.body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}
-	start := time.Now()
-	resp, err := c.http.Do(hr)
-	if err != nil {
-		c.logAttempt(ctx, req, n, 0, start, err)
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	c.logAttempt(ctx, req, n, resp.StatusCode, start, err)
-	if err != nil {
-		return nil, fmt.Errorf("read HTTP %d response: %w", resp.StatusCode, err)
-	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return hr, nil
+}
+
+// permanentError is a failure to exchange a request that retrying cannot
+// mend: the request could not be built, or the server's certificate was
+// refused. Send reports it as Misconfigured, the other calls as an error
+// matching ErrMisconfigured.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Is makes errors.Is(err, ErrMisconfigured) work.
+func (e *permanentError) Is(target error) bool { return target == ErrMisconfigured }
+
+// isCertificateError tells a TLS failure that is the same on every attempt:
+// a certificate that does not verify (unknown authority, wrong host name,
+// expired), or a server that does not speak TLS at all (an https URL to a
+// plain http port). Such a failure needs a person, not a retry.
+func isCertificateError(err error) bool {
+	var verification *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var record tls.RecordHeaderError
+	return errors.As(err, &verification) || errors.As(err, &unknown) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &record) || errors.Is(err, http.ErrSchemeMismatch)
 }
 
 func (c *Client) logAttempt(ctx context.Context, req request, n, status int, start time.Time, err error) {
@@ -289,7 +364,10 @@ func (c *Client) logAttempt(ctx context.Context, req request, n, status int, sta
 // the server asked to wait (Retry-After), if it did.
 func classify(resp *response, err error) (retryable bool, serverWait time.Duration) {
 	if resp == nil {
-		return err != nil, 0 // timeouts, refused or reset connections
+		// Timeouts, refused or reset connections may pass; a request that
+		// cannot be built or a certificate that does not verify will not.
+		var permanent *permanentError
+		return err != nil && !errors.As(err, &permanent), 0
 	}
 	switch {
 	case resp.status == http.StatusTooManyRequests, resp.status == http.StatusRequestTimeout, resp.status >= 500:
@@ -298,17 +376,24 @@ func classify(resp *response, err error) (retryable bool, serverWait time.Durati
 	return false, 0
 }
 
-// retryAfter reads a Retry-After header in seconds or as an HTTP date.
+// maxRetryAfter caps a server's Retry-After. A larger value is more likely a
+// fault than a plan, and multiplied into a Duration it would overflow.
+const maxRetryAfter = 24 * time.Hour
+
+// retryAfter reads a Retry-After header in seconds or as an HTTP date,
+// capped at maxRetryAfter.
 func retryAfter(h http.Header) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		// ParseUint returns the largest uint64 on overflow, so a huge
+		// number is capped like any other.
+		return time.Duration(min(secs, uint64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
+		return min(max(time.Until(t), 0), maxRetryAfter)
 	}
 	return 0
 }

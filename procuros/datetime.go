@@ -58,8 +58,18 @@ var readLayouts = []struct {
 // "2021-09-30T00:00:00+02:00", so that the value satisfies the spec's
 // pattern and `format: date-time` at once.
 //
+// A zone-less time that Europe/Berlin skips or repeats at a change of
+// daylight saving time is read by a fixed rule, since Go leaves the choice
+// open: a skipped time (02:30 on the last Sunday of March) moves forward by
+// the skipped hour, to 03:30+02:00; a repeated time (02:30 on the last
+// Sunday of October) is its first occurrence, 02:30+02:00. These are the
+// rules of RFC 5545 and java.time.
+//
 // The zero DateTime is "absent": fields use `omitzero`, so nothing is
-// invented on output.
+// invented on output. Because of that, the instant of the zero time.Time,
+// "0001-01-01T00:00:00Z" (the "no date" of many systems), is refused when
+// read rather than read as absent without a word: a value that was sent is
+// never silently dropped.
 type DateTime struct {
 	Time time.Time
 	// DateOnly records that the value is a calendar date without time of
@@ -82,18 +92,37 @@ func ParseDateTime(s string) (DateTime, error) {
 		norm = norm[:10] + "T" + norm[11:]
 	}
 	for _, l := range readLayouts {
-		var t time.Time
-		var err error
-		if l.zoned {
-			t, err = time.Parse(l.layout, norm)
-		} else {
-			t, err = time.ParseInLocation(l.layout, norm, Berlin())
+		t, err := time.Parse(l.layout, norm)
+		if err != nil {
+			continue
 		}
-		if err == nil {
-			return DateTime{Time: t}, nil
+		if !l.zoned {
+			t = berlinWallClock(t)
 		}
+		if t.IsZero() {
+			return DateTime{}, fmt.Errorf("procuros: %q is the zero instant, which stands for an absent value; refused rather than dropped", s)
+		}
+		return DateTime{Time: t}, nil
 	}
 	return DateTime{}, fmt.Errorf("procuros: %q is not a date or date-time", s)
+}
+
+// berlinWallClock returns the instant at which Europe/Berlin clocks show the
+// wall time of wall (read as UTC), by the rules told at DateTime. The
+// offsets in force 12 hours before and after are the only candidates, as
+// Berlin's offset never changes twice within a day.
+func berlinWallClock(wall time.Time) time.Time {
+	_, before := wall.Add(-12 * time.Hour).In(Berlin()).Zone()
+	_, after := wall.Add(12 * time.Hour).In(Berlin()).Zone()
+	for _, offset := range []int{before, after} { // the first occurrence first
+		t := wall.Add(-time.Duration(offset) * time.Second).In(Berlin())
+		if _, o := t.Zone(); o == offset {
+			return t
+		}
+	}
+	// Skipped: the wall time read with the offset before the change lands
+	// the skipped length later.
+	return wall.Add(-time.Duration(before) * time.Second).In(Berlin())
 }
 
 // IsZero reports whether d is absent.

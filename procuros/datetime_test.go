@@ -126,3 +126,53 @@ func TestDate(t *testing.T) {
 	_, err = procuros.ParseDate("2023-02-30")
 	assert.Error(t, err)
 }
+
+// TestZoneLessDaylightSaving: a zone-less time that Europe/Berlin skips
+// moves forward by the skipped hour; one it repeats is its first
+// occurrence. Go leaves both choices open, so they are made explicitly.
+func TestZoneLessDaylightSaving(t *testing.T) {
+	tests := []struct{ in, out string }{
+		{"2021-03-28T01:59:59", "2021-03-28T01:59:59+01:00"},
+		{"2021-03-28T02:00:00", "2021-03-28T03:00:00+02:00"}, // skipped
+		{"2021-03-28 02:30", "2021-03-28T03:30:00+02:00"},    // skipped
+		{"2021-03-28T03:00:00", "2021-03-28T03:00:00+02:00"},
+		{"2021-10-31T01:59:59", "2021-10-31T01:59:59+02:00"},
+		{"2021-10-31T02:00:00", "2021-10-31T02:00:00+02:00"}, // repeated: the first
+		{"2021-10-31T02:30:00", "2021-10-31T02:30:00+02:00"}, // repeated: the first
+		{"2021-10-31T02:59:59", "2021-10-31T02:59:59+02:00"}, // repeated: the first
+		{"2021-10-31T03:00:00", "2021-10-31T03:00:00+01:00"},
+		{"2021-07-01T12:00:00", "2021-07-01T12:00:00+02:00"},
+		{"2021-01-01T12:00:00", "2021-01-01T12:00:00+01:00"},
+	}
+	for _, tt := range tests {
+		d, err := procuros.ParseDateTime(tt.in)
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.out, d.String(), tt.in)
+	}
+	// The same wall time with a zone is taken as written.
+	d, err := procuros.ParseDateTime("2021-10-31T02:30:00+01:00")
+	require.NoError(t, err)
+	assert.Equal(t, "2021-10-31T02:30:00+01:00", d.String())
+}
+
+// TestZeroInstantRefused: "0001-01-01T00:00:00Z" is the instant DateTime
+// takes for absent; read, it is refused with a clear error instead of
+// vanishing from the data.
+func TestZeroInstantRefused(t *testing.T) {
+	for _, in := range []string{"0001-01-01T00:00:00Z", "0001-01-01 00:00:00Z", "0001-01-01T01:00:00+01:00", "0001-01-01T00:00:00.000000Z"} {
+		_, err := procuros.ParseDateTime(in)
+		assert.ErrorContains(t, err, "is the zero instant, which stands for an absent value", in)
+	}
+	var v struct {
+		A procuros.DateTime `json:"a"`
+	}
+	err := json.Unmarshal([]byte(`{"a":"0001-01-01T00:00:00Z"}`), &v)
+	assert.ErrorContains(t, err, `"0001-01-01T00:00:00Z" is the zero instant`)
+
+	d, err := procuros.ParseDateTime("0001-01-02T00:00:00Z")
+	require.NoError(t, err, "the next day is an ordinary instant")
+	assert.False(t, d.IsZero())
+	d, err = procuros.ParseDateTime("0001-01-01")
+	require.NoError(t, err, "the date alone is Berlin midnight, not the zero instant")
+	assert.False(t, d.IsZero())
+}

@@ -7,106 +7,71 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
-
-// Page is one page of a cursor-paginated list.
-type Page[T any] struct {
-	Items   []T  `json:"items"`
-	HasMore bool `json:"hasMore"`
-	PerPage int  `json:"perPage"`
-	Count   int  `json:"count"`
-	// NextCursor is the cursor of the next page; empty at the end.
-	NextCursor  string `json:"nextCursor"`
-	NextPageURL string `json:"nextPageUrl"`
-}
 
 // IncomingQuery selects unprocessed incoming transactions.
 type IncomingQuery struct {
 	// Type, when set, is sent as filter[type].
 	Type TransactionType
-	// PerPage overrides the client's page size (1 to 100).
+	// PerPage overrides the client's page size: 1 to 100, or 0 for the
+	// client's.
 	PerPage int
-	// Cursor starts at a page other than the first.
+	// Cursor starts at a page other than the first. Incoming uses it for
+	// its first page only.
 	Cursor string
 }
+
+func (q IncomingQuery) values(c *Client) (url.Values, error) {
+	v, err := c.pageQuery(q.PerPage)
+	if err != nil {
+		return nil, err
+	}
+	if q.Type != "" {
+		v.Set("filter[type]", string(q.Type))
+	}
+	return v, nil
+}
+
+// opIncoming names the listing of incoming transactions in errors.
+const opIncoming = "list incoming transactions"
 
 // IncomingPage fetches one page of unprocessed incoming transactions
 // (GET /v2/transactions).
 func (c *Client) IncomingPage(ctx context.Context, q IncomingQuery) (Page[ReceivedTransaction], error) {
-	var page Page[ReceivedTransaction]
-	query := c.pageQuery(q.PerPage, q.Cursor)
-	if q.Type != "" {
-		query.Set("filter[type]", string(q.Type))
-	}
-	err := c.call(ctx, request{op: "list incoming", method: http.MethodGet, path: "transactions", query: query}, &page)
+	query, err := q.values(c)
 	if err != nil {
-		return Page[ReceivedTransaction]{}, fmt.Errorf("procuros: list incoming transactions: %w", err)
+		return Page[ReceivedTransaction]{}, fmt.Errorf("procuros: %s: %w", opIncoming, err)
 	}
-	return page, nil
+	if q.Cursor != "" {
+		query.Set("cursor", q.Cursor)
+	}
+	return fetchPage[ReceivedTransaction](ctx, c, opIncoming, "transactions", query)
 }
 
 // Incoming iterates over all unprocessed incoming transactions, page by
-// page, following the cursors. An error ends the iteration after being
-// yielded.
+// page, each once. An error ends the iteration after being yielded.
 //
-// Marking transactions processed while iterating is expected. Cursors
-// follow keys, not offsets, in the API this was built against; should a
-// server shift items anyway, the ones skipped remain unprocessed and come
-// with the next poll, and any seen twice within one iteration are yielded
-// once.
+// Marking transactions processed while iterating is expected, and the API
+// does not document whether that shifts its cursors. So Incoming follows
+// the pattern of the API rules: once the cursors run out, it starts again
+// from the first page, without a cursor, and yields what it had not yielded
+// before (new transactions, and any that a shifted cursor skipped); it stops
+// after a pass that brought nothing new. A pass after the first also ends,
+// without error, at a page that brings nothing new: a caller that marks only
+// after the iteration costs one request more, which finds only transactions
+// already yielded. Transactions beyond such a page come with the next poll.
+//
+// The ids yielded are kept for the duration of the iteration, about 100
+// bytes each.
 func (c *Client) Incoming(ctx context.Context, q IncomingQuery) iter.Seq2[ReceivedTransaction, error] {
-	return func(yield func(ReceivedTransaction, error) bool) {
-		seen := map[string]bool{}
-		for {
-			page, err := c.IncomingPage(ctx, q)
-			if err != nil {
-				yield(ReceivedTransaction{}, err)
-				return
-			}
-			for _, tx := range page.Items {
-				if seen[tx.ProcurosTransactionID] {
-					continue
-				}
-				seen[tx.ProcurosTransactionID] = true
-				if !yield(tx, nil) {
-					return
-				}
-			}
-			next, err := nextCursor(q.Cursor, page.HasMore, page.NextCursor)
-			if err != nil || next == "" {
-				if err != nil {
-					yield(ReceivedTransaction{}, fmt.Errorf("procuros: list incoming transactions: %w", err))
-				}
-				return
-			}
-			q.Cursor = next
-		}
+	query, err := q.values(c)
+	if err != nil {
+		return failed[ReceivedTransaction](fmt.Errorf("procuros: %s: %w", opIncoming, err))
 	}
-}
-
-// nextCursor returns the cursor to continue with, "" at the end, or an
-// error when the server would make the loop spin.
-func nextCursor(current string, hasMore bool, next string) (string, error) {
-	if !hasMore || next == "" {
-		return "", nil
-	}
-	if next == current {
-		return "", fmt.Errorf("cursor %q does not advance", next)
-	}
-	return next, nil
-}
-
-func (c *Client) pageQuery(perPage int, cursor string) url.Values {
-	if perPage <= 0 || perPage > 100 {
-		perPage = c.perPage
-	}
-	q := url.Values{}
-	q.Set("per_page", strconv.Itoa(perPage))
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	return q
+	return pages(ctx, c, listing[ReceivedTransaction]{
+		op: opIncoming, path: "transactions", query: query, cursor: q.Cursor, restart: true,
+		id: func(tx ReceivedTransaction) string { return tx.ProcurosTransactionID },
+	})
 }
 
 // ErrorType classifies a processing failure.
@@ -151,6 +116,9 @@ type MarkResult struct {
 // MarkProcessed reports the processing of incoming transaction id
 // (PUT /v2/transactions/{id}), which removes it from the unprocessed list.
 func (c *Client) MarkProcessed(ctx context.Context, id string, result ProcessingResult) (MarkResult, error) {
+	if err := checkID(id); err != nil {
+		return MarkResult{}, fmt.Errorf("procuros: mark processed: %w", err)
+	}
 	body, err := json.Marshal(result)
 	if err != nil {
 		return MarkResult{}, fmt.Errorf("procuros: mark %s processed: %w", id, err)
@@ -178,8 +146,14 @@ type BulkMarkItem struct {
 // POST /v2/transactions/bulk/mark-processed, in requests of at most
 // MaxBulkItems, with the body `{"items": [...]}` the schema defines
 // (SPEC-NOTES item 4). On error it returns the results of the requests that
-// succeeded before.
+// succeeded before. Every id is checked before the first request, so an
+// id that is not a UUID sends nothing.
 func (c *Client) BulkMarkProcessed(ctx context.Context, items []BulkMarkItem) ([]MarkResult, error) {
+	for i, item := range items {
+		if err := checkID(item.ProcurosTransactionID); err != nil {
+			return nil, fmt.Errorf("procuros: bulk mark processed: item %d of %d: %w", i+1, len(items), err)
+		}
+	}
 	results := make([]MarkResult, 0, len(items))
 	for start := 0; start < len(items); start += MaxBulkItems {
 		chunk := items[start:min(start+MaxBulkItems, len(items))]

@@ -44,9 +44,11 @@ type InvoiceHeader struct {
 
 // InvoiceItem is one line of an invoice. Only an invoiced item
 // (IsInvoicedItem) may have a unit price other than 0; SubItems nest two
-// levels deep at most and carry total quantities.
+// levels deep at most and carry total quantities. LineNumber, IsDepositItem
+// and IsInvoicedItem are required, and pointers so that an unset one reaches
+// the API as missing rather than as 0 or false.
 type InvoiceItem struct {
-	LineNumber                int                 `json:"lineNumber"`
+	LineNumber                *int                `json:"lineNumber,omitempty"`
 	ShippingNoticeIdentifier  string              `json:"shippingNoticeIdentifier,omitempty"`
 	ShippingNoticeDate        DateTime            `json:"shippingNoticeDate,omitzero"`
 	ShippingNoticeLineNumber  int                 `json:"shippingNoticeLineNumber,omitempty"`
@@ -56,8 +58,8 @@ type InvoiceItem struct {
 	RequestedDeliveryDate     DateTime            `json:"requestedDeliveryDate,omitzero"`
 	ExpectedDeliveryDate      DateTime            `json:"expectedDeliveryDate,omitzero"`
 	Identifiers               []ItemIdentifier    `json:"identifiers,omitempty"`
-	IsDepositItem             bool                `json:"isDepositItem"`
-	IsInvoicedItem            bool                `json:"isInvoicedItem"`
+	IsDepositItem             *bool               `json:"isDepositItem,omitempty"`
+	IsInvoicedItem            *bool               `json:"isInvoicedItem,omitempty"`
 	Description               string              `json:"description,omitempty"`
 	Comments                  string              `json:"comments,omitempty"`
 	Quantity                  Decimal             `json:"quantity,omitempty"`
@@ -142,7 +144,7 @@ type CreditNoteHeader struct {
 // CreditNoteItem is one line of a credit note: the members of InvoiceItem
 // plus Reason.
 type CreditNoteItem struct {
-	LineNumber                int                 `json:"lineNumber"`
+	LineNumber                *int                `json:"lineNumber,omitempty"`
 	ShippingNoticeIdentifier  string              `json:"shippingNoticeIdentifier,omitempty"`
 	ShippingNoticeDate        DateTime            `json:"shippingNoticeDate,omitzero"`
 	ShippingNoticeLineNumber  int                 `json:"shippingNoticeLineNumber,omitempty"`
@@ -152,8 +154,8 @@ type CreditNoteItem struct {
 	RequestedDeliveryDate     DateTime            `json:"requestedDeliveryDate,omitzero"`
 	ExpectedDeliveryDate      DateTime            `json:"expectedDeliveryDate,omitzero"`
 	Identifiers               []ItemIdentifier    `json:"identifiers,omitempty"`
-	IsDepositItem             bool                `json:"isDepositItem"`
-	IsInvoicedItem            bool                `json:"isInvoicedItem"`
+	IsDepositItem             *bool               `json:"isDepositItem,omitempty"`
+	IsInvoicedItem            *bool               `json:"isInvoicedItem,omitempty"`
 	Description               string              `json:"description,omitempty"`
 	Comments                  string              `json:"comments,omitempty"`
 	Quantity                  Decimal             `json:"quantity,omitempty"`

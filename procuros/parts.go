@@ -7,9 +7,16 @@ package procuros
 //     nothing the source did not say goes out. Where zero is a meaningful
 //     value of an optional member (a boolean, a count of days) the field is
 //     a pointer.
-//   - Required booleans and integers are always written; required strings,
-//     numbers, dates and objects are omitted when empty, so that a gap
-//     surfaces as the API's "field is required" rather than an invented value.
+//   - Required members are omitted when nothing set them, so that a gap
+//     surfaces as the API's "field is required" rather than an invented
+//     value. For strings, numbers, dates and objects the empty value marks
+//     the gap; required booleans and integers (lineNumber, isDepositItem,
+//     isInvoicedItem, payInNumberOfDays, level) are pointers for the same
+//     reason, since false and 0 are values the source may well mean. Set them
+//     with Bool and Int.
+//   - The one exception is ShippingNoticeTransportUnit.Items, always written
+//     (as [] when empty): the schema requires the member even for a unit that
+//     holds only other units, and an empty list there is not an invention.
 //   - Unknown members of incoming JSON are ignored.
 
 // Domain is the identification system of a party or item identifier. Party
@@ -107,9 +114,10 @@ type Attachment struct {
 	MimeType string `json:"mimeType,omitempty"`
 }
 
-// PaymentTerm grants Percentage discount for payment within PayInNumberOfDays.
+// PaymentTerm grants Percentage discount for payment within PayInNumberOfDays
+// (required; 0 means immediate payment, hence a pointer).
 type PaymentTerm struct {
-	PayInNumberOfDays int     `json:"payInNumberOfDays"`
+	PayInNumberOfDays *int    `json:"payInNumberOfDays,omitempty"`
 	Percentage        Decimal `json:"percentage,omitempty"`
 }
 
@@ -137,10 +145,10 @@ type Batch struct {
 }
 
 // ModificationGroup is a set of allowances and charges applied together on
-// Basis; groups apply in increasing Level, starting at 1.
+// Basis; groups apply in increasing Level (required), starting at 1.
 type ModificationGroup struct {
 	Basis         Decimal        `json:"basis,omitempty"`
-	Level         int            `json:"level"`
+	Level         *int           `json:"level,omitempty"`
 	Modifications []Modification `json:"modifications,omitempty"`
 }
 
@@ -292,8 +300,10 @@ const (
 // IncoTerms is an ICC Incoterms code such as "DAP" or "FCA".
 type IncoTerms string
 
-// Bool returns a pointer to b, for optional boolean members.
+// Bool returns a pointer to b, for boolean members that are pointers: the
+// optional ones, and the required ones whose absence must reach the API.
 func Bool(b bool) *bool { return &b }
 
-// Int returns a pointer to n, for optional integer members where 0 matters.
+// Int returns a pointer to n, for integer members that are pointers: the
+// optional ones where 0 matters, and the required ones.
 func Int(n int) *int { return &n }

@@ -1,6 +1,9 @@
 package procuros
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // RetryPolicy says how a Client repeats a request that failed in a way that
 // may pass: 408, 429, 5xx, a timeout or a connection error. Other answers
@@ -22,14 +25,22 @@ type RetryPolicy struct {
 	// MaxDelay caps every wait; zero means 30s.
 	MaxDelay time.Duration
 	// Jitter is the fraction (0 to 1) of each wait that is random: with 0.5
-	// a 2s wait becomes 1s to 2s. Zero means no jitter.
+	// a 2s wait becomes 1s to 2s. Zero means 0.5, like the other fields'
+	// zero values mean their defaults; NoJitter (any negative value) turns
+	// jitter off, for waits that must be exact.
 	Jitter float64
 }
+
+// NoJitter is the Jitter of a policy whose waits are not randomised.
+const NoJitter = -1.0
+
+// defaultJitter is the Jitter that a zero Jitter stands for.
+const defaultJitter = 0.5
 
 // DefaultRetryPolicy makes 4 attempts over about 3.5 seconds at most, then
 // hands over to the caller.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, InitialDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, Jitter: 0.5}
+	return RetryPolicy{MaxAttempts: 4, InitialDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, Jitter: defaultJitter}
 }
 
 // NoRetry makes every call a single attempt.
@@ -45,7 +56,13 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = 30 * time.Second
 	}
-	p.Jitter = min(max(p.Jitter, 0), 1)
+	switch {
+	case p.Jitter < 0:
+		p.Jitter = 0
+	case p.Jitter == 0 || math.IsNaN(p.Jitter):
+		p.Jitter = defaultJitter
+	}
+	p.Jitter = min(p.Jitter, 1)
 	return p
 }
 

@@ -72,11 +72,13 @@ func (u ShippingNoticeTransportUnit) MarshalJSON() ([]byte, error) {
 
 // ShippingNoticeItem is one line of a shipping notice. SubItems nest two
 // levels deep at most; their quantities are totals, not per parent unit.
+// LineNumber and IsDepositItem are required, and pointers so that an unset
+// one reaches the API as missing rather than as 0 or false.
 type ShippingNoticeItem struct {
-	LineNumber                      int                `json:"lineNumber"`
+	LineNumber                      *int               `json:"lineNumber,omitempty"`
 	OrderLineNumber                 int                `json:"orderLineNumber,omitempty"`
 	Identifiers                     []ItemIdentifier   `json:"identifiers,omitempty"`
-	IsDepositItem                   bool               `json:"isDepositItem"`
+	IsDepositItem                   *bool              `json:"isDepositItem,omitempty"`
 	Description                     string             `json:"description,omitempty"`
 	Comments                        string             `json:"comments,omitempty"`
 	OrderedQuantity                 Decimal            `json:"orderedQuantity,omitempty"`

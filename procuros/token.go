@@ -60,3 +60,20 @@ func TokenFromFile(path string) (Token, error) {
 	}
 	return Token(t), nil
 }
+
+// check refuses a token that cannot be sent: an empty one, or one with a
+// space, control character or DEL in it. No real token has those; one that
+// does was pasted with a line break or quoted wrongly, and net/http would
+// fail every request with it, which a retrying caller would repeat forever.
+// The message never shows the token.
+func (t Token) check() error {
+	if t == "" {
+		return ErrNoToken
+	}
+	for i := range len(t) {
+		if b := t[i]; b <= 0x20 || b == 0x7f {
+			return fmt.Errorf("procuros: the API token has a space or control character at byte %d", i+1)
+		}
+	}
+	return nil
+}

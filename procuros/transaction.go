@@ -58,6 +58,7 @@ var ErrUnsupportedType = errors.New("procuros: no Go type for this transaction t
 
 // SentTransaction is the body of POST /v2/transactions. Content is usually a
 // Content value; a json.RawMessage works for the types without a Go type.
+// Content must not be nil (see MarshalTransaction).
 type SentTransaction struct {
 	Type    TransactionType `json:"type"`
 	Content any             `json:"content"`
@@ -90,11 +91,7 @@ type Versioning struct {
 
 // DecodeContent returns the typed content of t.
 func (t ReceivedTransaction) DecodeContent() (Content, error) {
-	c, err := DecodeContent(t.Type, t.Content)
-	if err != nil {
-		return nil, fmt.Errorf("procuros: transaction %s: %w", t.ProcurosTransactionID, err)
-	}
-	return c, nil
+	return decodeContentOf(t.ProcurosTransactionID, t.Type, t.Content)
 }
 
 // Transaction is any transaction, incoming or outgoing, as listed by
@@ -111,9 +108,15 @@ type Transaction struct {
 
 // DecodeContent returns the typed content of t.
 func (t Transaction) DecodeContent() (Content, error) {
-	c, err := DecodeContent(t.Type, t.Content)
+	return decodeContentOf(t.ProcurosTransactionID, t.Type, t.Content)
+}
+
+// decodeContentOf is the DecodeContent of both envelopes: DecodeContent
+// with the transaction's id in the error.
+func decodeContentOf(id string, typ TransactionType, raw json.RawMessage) (Content, error) {
+	c, err := DecodeContent(typ, raw)
 	if err != nil {
-		return nil, fmt.Errorf("procuros: transaction %s: %w", t.ProcurosTransactionID, err)
+		return nil, fmt.Errorf("procuros: transaction %s: %w", id, err)
 	}
 	return c, nil
 }

@@ -95,15 +95,50 @@ func TestNothingInvented(t *testing.T) {
 func TestRequiredGapsSurface(t *testing.T) {
 	v, err := spec.NewValidator()
 	require.NoError(t, err)
-	out, err := json.Marshal(procuros.Invoice{Items: []procuros.InvoiceItem{{LineNumber: 1}}})
+	out, err := json.Marshal(procuros.Invoice{Items: []procuros.InvoiceItem{{LineNumber: procuros.Int(1)}}})
 	require.NoError(t, err)
 	value, err := spec.DecodeJSON(out)
 	require.NoError(t, err)
 	errs := v.Content("INVOICE", value)
-	for _, path := range []string{"header.buyer", "header.invoiceDate", "header.invoiceIdentifier", "items.0.quantity", "items.0.unitPrice", "items.0.tax"} {
+	for _, path := range []string{"header.buyer", "header.invoiceDate", "header.invoiceIdentifier", "items.0.quantity", "items.0.unitPrice", "items.0.tax", "items.0.isInvoicedItem", "items.0.isDepositItem"} {
 		assert.Contains(t, errs, path)
 	}
-	assert.NotContains(t, errs, "items.0.isInvoicedItem", "required booleans are always written")
+	assert.NotContains(t, errs, "items.0.lineNumber", "a set line number is written")
+}
+
+// TestRequiredIntsAndBoolsNotInvented: the required integers and booleans of
+// every content type are left out when nothing set them, so the API reports
+// them missing instead of receiving an invented 0 or false; set to 0 or false
+// they are written.
+func TestRequiredIntsAndBoolsNotInvented(t *testing.T) {
+	groups := []procuros.ModificationGroup{{}}
+	terms := []procuros.PaymentTerm{{}}
+	values := []any{
+		procuros.PaymentTerm{},
+		procuros.ModificationGroup{},
+		procuros.ShippingNoticeItem{SubItems: []procuros.ShippingNoticeItem{{}}},
+		procuros.InvoiceItem{ModificationGroups: groups, SubItems: []procuros.InvoiceItem{{}}},
+		procuros.CreditNoteItem{ModificationGroups: groups, SubItems: []procuros.CreditNoteItem{{}}},
+		procuros.Order{Header: procuros.OrderHeader{PaymentTerms: terms}, Summary: &procuros.Summary{ModificationGroups: groups}},
+		procuros.OrderResponse{Header: procuros.OrderResponseHeader{PaymentTerms: terms}},
+		procuros.ShippingNotice{TransportUnits: []procuros.ShippingNoticeTransportUnit{{Items: []procuros.ShippingNoticeItem{{}}}}},
+		procuros.Invoice{Header: procuros.InvoiceHeader{PaymentTerms: terms}, Items: []procuros.InvoiceItem{{}}},
+		procuros.CreditNote{Header: procuros.CreditNoteHeader{PaymentTerms: terms}, Items: []procuros.CreditNoteItem{{}}},
+	}
+	for _, v := range values {
+		out, err := json.Marshal(v)
+		require.NoError(t, err)
+		for _, name := range []string{"payInNumberOfDays", "level", "lineNumber", "isDepositItem", "isInvoicedItem", "false", ":0"} {
+			assert.NotContains(t, string(out), name, "%T", v)
+		}
+	}
+
+	out, err := json.Marshal(procuros.InvoiceItem{LineNumber: procuros.Int(0), IsDepositItem: procuros.Bool(false), IsInvoicedItem: procuros.Bool(false)})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"lineNumber":0,"isDepositItem":false,"isInvoicedItem":false}`, string(out))
+	out, err = json.Marshal(procuros.PaymentTerm{PayInNumberOfDays: procuros.Int(0)})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"payInNumberOfDays":0}`, string(out))
 }
 
 // TestUnknownMembersIgnored: newer API revisions add members; they must not

@@ -31,17 +31,24 @@ func runSandbox(ctx context.Context, e *env, args []string) error {
 	partners := fs.String("not-forwarded-partners", "", "comma-separated party `identifiers` (GLNs) answered 202")
 	portal := fs.String("portal-url", "", "root `URL` of errorUrl links (default: the sandbox's /_admin)")
 	flow := fs.String("flow", string(procuros.FlowLive), "`flow` of the transactions created: LIVE or TEST")
+	maxRecords := fs.Int("max-records", procurostest.DefaultMaxRecords,
+		"how many of each kind of record (sends with their bodies and duplicate detection, marks, errors,\n"+
+			"requests, finished transactions) to keep; older ones are forgotten")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
+	if *maxRecords < 1 {
+		return usageError("--max-records must be at least 1, not %d", *maxRecords)
+	}
 	opts, err := sandboxOptions(e, *token, *types, *partners, *flow)
 	if err != nil {
 		return err
 	}
 	opts.PortalURL = *portal
+	opts.MaxRecords = *maxRecords
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil)).With("component", "sandbox")
 	opts.Logger = logger
 
@@ -67,9 +74,9 @@ func runSandbox(ctx context.Context, e *env, args []string) error {
 // sandboxOptions turns the flags into server options.
 func sandboxOptions(e *env, token, types, partners, flow string) (procurostest.Options, error) {
 	var opts procurostest.Options
-	opts.Token = strings.TrimSpace(token)
+	opts.Token = procuros.Token(strings.TrimSpace(token))
 	if opts.Token == "" {
-		opts.Token = strings.TrimSpace(e.getenv(procuros.TokenEnv))
+		opts.Token = procuros.Token(strings.TrimSpace(e.getenv(procuros.TokenEnv)))
 	}
 	if opts.Token == "" {
 		return opts, usageError("no token: use --token or set %s", procuros.TokenEnv)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/edibridge/edibridge/procuros"
 	"github.com/edibridge/edibridge/procuros/spec"
 )
 
@@ -208,6 +210,22 @@ func TestSandboxCurl(t *testing.T) {
 	assert.Contains(t, body, `"duplicates":1`)
 }
 
+// TestSandboxMaxRecords: --max-records bounds what the sandbox keeps.
+func TestSandboxMaxRecords(t *testing.T) {
+	base, _ := sandbox(t, nil, "--token", sandboxToken, "--max-records", "2")
+	example := withTimestamps(specExample(t, "Minimal Order"))
+	for _, number := range []string{"PO-1", "PO-2", "PO-3"} {
+		status, _ := post(t, base+"/v2/transactions", bytes.Replace(example, []byte("PO9383-R46"), []byte(number), 1))
+		require.Equal(t, 201, status)
+	}
+	resp, err := http.Get(base + "/_admin/received")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var received []map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&received))
+	assert.Len(t, received, 2)
+}
+
 func TestSandboxUsage(t *testing.T) {
 	tests := []struct {
 		name string
@@ -222,6 +240,7 @@ func TestSandboxUsage(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, nil, 2},
 		{"missing folder", []string{"--incoming", "/nonexistent/folder"}, map[string]string{"PROCUROS_API_TOKEN": "t"}, 1},
 		{"bad address", []string{"--token", "t", "--listen", "256.0.0.1:99999"}, nil, 1},
+		{"no records", []string{"--token", "t", "--max-records", "0"}, nil, 2},
 		{"help", []string{"-h"}, nil, 0},
 	}
 	for _, tt := range tests {
@@ -238,7 +257,8 @@ func TestSandboxFlagsToOptions(t *testing.T) {
 	e := &env{getenv: func(string) string { return "from-env" }}
 	opts, err := sandboxOptions(e, "", " INVOICE , CREDIT_NOTE ", "4012345000009,,", "test")
 	require.NoError(t, err)
-	assert.Equal(t, "from-env", opts.Token)
+	assert.Equal(t, procuros.Token("from-env"), opts.Token)
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", opts, opts), "from-env", "the token prints redacted")
 	assert.Equal(t, "TEST", string(opts.Flow))
 	assert.Len(t, opts.NotForwardedTypes, 2)
 	assert.Equal(t, []string{"4012345000009"}, opts.NotForwardedPartners)

@@ -116,7 +116,7 @@ func (s *Server) adminError(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	e, ok := s.state.errorByID[r.PathValue("id")]
 	if rec, isRec := e.(*Received); isRec {
-		e = *rec // a copy, to encode outside the lock
+		e = rec.clone() // to encode outside the lock
 	}
 	s.mu.Unlock()
 	if !ok {

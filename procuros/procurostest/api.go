@@ -57,7 +57,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		errorURL := s.portalURL(r) + "/errors/" + newUUID()
 		rec.Status, rec.Message, rec.ErrorURL = http.StatusBadRequest, msgInvalidJSON, errorURL
 		s.mu.Lock()
-		s.state.received = append(s.state.received, rec)
+		s.state.addReceived(rec, s.opts.MaxRecords)
 		s.mu.Unlock()
 		setOutcome(w, "malformed JSON")
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": msgInvalidJSON, "errorUrl": errorURL})
@@ -86,12 +86,12 @@ func (s *Server) accept(r *http.Request, w http.ResponseWriter, rec *Received, h
 			"errorUrl": s.portalURL(r) + "/transactions/" + orig.ProcurosTransactionID,
 		}}
 	}
-	s.state.received = append(s.state.received, rec)
+	s.state.addReceived(rec, s.opts.MaxRecords)
 	if len(errs) > 0 {
-		errorID := newUUID()
+		rec.errorID = newUUID()
 		rec.Status, rec.Message, rec.Errors = http.StatusUnprocessableEntity, msgInvalid, errs
-		rec.ErrorURL = s.portalURL(r) + "/errors/" + errorID
-		s.state.errorByID[errorID] = rec
+		rec.ErrorURL = s.portalURL(r) + "/errors/" + rec.errorID
+		s.state.errorByID[rec.errorID] = rec
 		return invalid(w, errs, rec.ErrorURL)
 	}
 	t := &transaction{
@@ -99,8 +99,10 @@ func (s *Server) accept(r *http.Request, w http.ResponseWriter, rec *Received, h
 		createdAt: rec.ReceivedAt, content: envelope.Content,
 	}
 	rec.ProcurosTransactionID = t.id
+	rec.hash = &hash
 	s.state.byHash[hash] = rec
 	setTransactionID(w, t.id)
+	defer s.state.dropFinished(s.opts.MaxRecords) // once t is added, whichever way
 	if reason, ok := s.notForwarded(envelope.Type, value); ok {
 		t.status = procuros.StatusDropped
 		s.state.add(t)
@@ -209,6 +211,7 @@ func (s *Server) markProcessed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := s.mark(r, t, result, false)
+	s.state.dropFinished(s.opts.MaxRecords)
 	s.mu.Unlock()
 	setOutcome(w, markOutcome(result))
 	data := map[string]string{"message": msgOK}
@@ -231,7 +234,7 @@ func (s *Server) mark(r *http.Request, t *transaction, result procuros.Processin
 		t.status = procuros.StatusFailed
 		m.ErrorURL = s.portalURL(r) + "/transactions/" + t.id + "/errors"
 	}
-	s.state.marks = append(s.state.marks, m)
+	s.state.addMark(m, s.opts.MaxRecords)
 	return m
 }
 
@@ -270,6 +273,7 @@ func (s *Server) bulkMarkProcessed(w http.ResponseWriter, r *http.Request) {
 		m := s.mark(r, s.state.byID[item.ProcurosTransactionID], item.ProcessingResult, true)
 		data = append(data, procuros.MarkResult{ProcurosTransactionID: m.ProcurosTransactionID, Message: msgOK, ErrorURL: m.ErrorURL})
 	}
+	s.state.dropFinished(s.opts.MaxRecords)
 	s.mu.Unlock()
 	setOutcome(w, fmt.Sprintf("marked %d", len(data)))
 	writeJSON(w, http.StatusOK, map[string]any{"data": data})
@@ -288,8 +292,7 @@ func (s *Server) reportError(w http.ResponseWriter, r *http.Request) {
 	}
 	e.ErrorURL = s.portalURL(r) + "/errors/" + e.ID
 	s.mu.Lock()
-	s.state.errors = append(s.state.errors, e)
-	s.state.errorByID[e.ID] = e
+	s.state.addError(e, s.opts.MaxRecords)
 	s.mu.Unlock()
 	setOutcome(w, "error reported ("+e.ErrorType+")")
 	writeJSON(w, http.StatusCreated, map[string]string{"message": msgOK, "errorUrl": e.ErrorURL})

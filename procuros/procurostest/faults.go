@@ -17,6 +17,9 @@ const (
 	// FaultTooManyRequests answers 429, with Fault.RetryAfter as the
 	// Retry-After header when set, without processing the request.
 	FaultTooManyRequests FaultKind = "429"
+	// FaultForbidden answers 403, as for a valid token that may not make
+	// the request, without processing it.
+	FaultForbidden FaultKind = "403"
 	// FaultHang holds the request without processing it until the client
 	// gives up (its timeout), the server is closed, or Options.MaxHang.
 	FaultHang FaultKind = "hang"
@@ -43,9 +46,9 @@ type Fault struct {
 
 func (f Fault) validate() error {
 	switch f.Kind {
-	case FaultServerError, FaultTooManyRequests, FaultHang, FaultLoseResponse:
+	case FaultServerError, FaultTooManyRequests, FaultForbidden, FaultHang, FaultLoseResponse:
 	default:
-		return fmt.Errorf("unknown fault kind %q (want 500, 429, hang or lose-response)", f.Kind)
+		return fmt.Errorf("unknown fault kind %q (want 500, 429, 403, hang or lose-response)", f.Kind)
 	}
 	if f.Count < 0 {
 		return fmt.Errorf("fault count %d is negative", f.Count)
@@ -116,6 +119,9 @@ func (s *Server) applyFault(w *recorder, r *http.Request, f Fault, h http.Handle
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Attempts."})
+	case FaultForbidden:
+		w.outcome = "fault: 403"
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "This action is unauthorized."})
 	case FaultHang:
 		w.outcome = "fault: hang"
 		s.hang(w, r)

@@ -18,7 +18,8 @@ const defaultPerPage = 100
 
 // page is a list response. Its cursors name the last transaction served
 // (keyset pagination), so marking transactions processed between pages
-// shifts nothing.
+// shifts nothing; with Options.OffsetCursors they count the transactions
+// served before instead, and marking shifts the list under them.
 type page struct {
 	Items       []any   `json:"items"`
 	HasMore     bool    `json:"hasMore"`
@@ -31,7 +32,9 @@ type page struct {
 // listQuery is what the list endpoints share: page size and position.
 type listQuery struct {
 	perPage int
-	after   int64 // serve transactions created after this sequence number
+	// pos is, by the kind of cursor, the sequence number after which to
+	// serve, or how many matching transactions to pass over.
+	pos int64
 }
 
 // parseList validates the query of the list operation at path and reads
@@ -53,11 +56,11 @@ func (s *Server) parseList(w http.ResponseWriter, r *http.Request, path string, 
 		lq.perPage, _ = strconv.Atoi(v)
 	}
 	if c := q.Get("cursor"); c != "" {
-		after, ok := decodeCursor(c)
+		pos, ok := decodeCursor(s.cursorPrefix(), c)
 		if !ok {
 			errs.Add("cursor", "The cursor is invalid.")
 		}
-		lq.after = after
+		lq.pos = pos
 	}
 	if len(errs) > 0 {
 		a := invalid(w, errs, "")
@@ -71,9 +74,13 @@ func (s *Server) parseList(w http.ResponseWriter, r *http.Request, path string, 
 // order; the caller holds s.mu.
 func (s *Server) paginate(r *http.Request, lq listQuery, match func(*transaction) bool, item func(*transaction) any) page {
 	p := page{Items: []any{}, PerPage: lq.perPage}
-	var last int64
+	var last, passed int64
 	for _, t := range s.state.transactions {
-		if t.seq <= lq.after || !match(t) {
+		if !match(t) || !s.opts.OffsetCursors && t.seq <= lq.pos {
+			continue
+		}
+		if s.opts.OffsetCursors && passed < lq.pos {
+			passed++
 			continue
 		}
 		if len(p.Items) == lq.perPage {
@@ -84,8 +91,12 @@ func (s *Server) paginate(r *http.Request, lq listQuery, match func(*transaction
 		last = t.seq
 	}
 	p.Count = len(p.Items)
+	next := last // keyset: the last served
+	if s.opts.OffsetCursors {
+		next = lq.pos + int64(p.Count) // offset: how many served so far
+	}
 	if p.HasMore {
-		cursor := encodeCursor(last)
+		cursor := encodeCursor(s.cursorPrefix(), next)
 		q := r.URL.Query()
 		q.Set("cursor", cursor)
 		q.Set("per_page", strconv.Itoa(lq.perPage))
@@ -95,16 +106,25 @@ func (s *Server) paginate(r *http.Request, lq listQuery, match func(*transaction
 	return p
 }
 
-func encodeCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(seq, 10)))
+// cursorPrefix tells the two kinds of cursor apart, so that one of the
+// other kind is refused.
+func (s *Server) cursorPrefix() string {
+	if s.opts.OffsetCursors {
+		return "offset:"
+	}
+	return "after:"
 }
 
-func decodeCursor(c string) (int64, bool) {
+func encodeCursor(prefix string, pos int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.FormatInt(pos, 10)))
+}
+
+func decodeCursor(prefix, c string) (int64, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return 0, false
 	}
-	n, ok := strings.CutPrefix(string(raw), "after:")
+	n, ok := strings.CutPrefix(string(raw), prefix)
 	if !ok {
 		return 0, false
 	}

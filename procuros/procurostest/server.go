@@ -9,10 +9,11 @@
 // and 422 with an `errors` map and an `errorUrl`, serves incoming
 // transactions in cursor pages, and records what it was sent.
 //
-// For tests it injects faults (500, 429 with Retry-After, requests that hang
-// until the client gives up, responses lost after processing) and exposes
+// For tests it injects faults (500, 429 with Retry-After, 403, requests that
+// hang until the client gives up, responses lost after processing), can
+// serve offset cursors that shift as transactions are marked, and exposes
 // its state, in Go and over HTTP under /_admin/ (see admin.go). State lives
-// in memory.
+// in memory, bounded by Options.MaxRecords.
 package procurostest
 
 import (
@@ -33,7 +34,8 @@ import (
 // Options configures a Server.
 type Options struct {
 	// Token is the bearer token every API request must carry; required.
-	Token string
+	// It prints as "[redacted]", so that options in a log do not leak it.
+	Token procuros.Token
 
 	// NotForwardedTypes are transaction types the fake accepts without
 	// forwarding: POST answers 202, as for a partner that does not take them.
@@ -60,11 +62,30 @@ type Options struct {
 	// MaxHang bounds how long a hang fault holds a request whose client
 	// does not give up; zero means two minutes.
 	MaxHang time.Duration
+
+	// OffsetCursors makes list cursors count the items served before them,
+	// as offset pagination does, instead of naming the last item served.
+	// Marking transactions processed between pages then shifts the list
+	// under the cursor, and a client that only follows cursors skips
+	// transactions: the behaviour API-RULES §3 guards against.
+	OffsetCursors bool
+
+	// MaxRecords bounds the memory of a long-running sandbox. The server
+	// keeps the last MaxRecords of each kind of record: sends received
+	// (bodies included), marks, reported errors, the request log, and the
+	// transactions no longer pending; it forgets older ones, and their
+	// errorUrl links stop resolving. Duplicate detection forgets with the
+	// sends: a byte-identical resend is answered "Payload already received"
+	// as long as its first send is among the last MaxRecords sends
+	// received, and is taken as new after that. Pending incoming
+	// transactions are never forgotten. Zero means DefaultMaxRecords.
+	MaxRecords int
 }
 
-// maxRequestLog bounds the request log of a long-running sandbox; older
-// entries are dropped.
-const maxRequestLog = 10000
+// DefaultMaxRecords is the MaxRecords of zero: enough for any test run and
+// for days of manual use, while the memory of a sandbox left running grows
+// with the size of its documents, no longer with its uptime.
+const DefaultMaxRecords = 5000
 
 // Server is the fake API. Create it with NewServer.
 type Server struct {
@@ -102,6 +123,9 @@ func NewServer(opts Options) (*Server, error) {
 	}
 	if s.opts.MaxHang <= 0 {
 		s.opts.MaxHang = 2 * time.Minute
+	}
+	if s.opts.MaxRecords <= 0 {
+		s.opts.MaxRecords = DefaultMaxRecords
 	}
 	s.state = newState()
 	s.routes()
@@ -188,7 +212,7 @@ func (s *Server) serveAPI(w *recorder, r *http.Request, h http.HandlerFunc) {
 func (s *Server) authorized(r *http.Request) bool {
 	auth := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(auth, " ")
-	return ok && strings.EqualFold(scheme, "Bearer") && token == s.opts.Token
+	return ok && strings.EqualFold(scheme, "Bearer") && token == string(s.opts.Token)
 }
 
 func (s *Server) logRequest(r *http.Request, rec *recorder, start time.Time) {
@@ -197,10 +221,8 @@ func (s *Server) logRequest(r *http.Request, rec *recorder, start time.Time) {
 		Outcome: rec.outcome, TransactionID: rec.txID, At: start,
 	}
 	s.mu.Lock()
-	if len(s.state.requests) >= maxRequestLog {
-		s.state.requests = slices.Delete(s.state.requests, 0, len(s.state.requests)-maxRequestLog+1)
-	}
 	s.state.requests = append(s.state.requests, entry)
+	dropOldest(&s.state.requests, s.opts.MaxRecords)
 	s.mu.Unlock()
 	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),

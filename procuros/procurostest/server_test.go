@@ -3,6 +3,7 @@ package procurostest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -194,10 +195,14 @@ func TestFaultsOverHTTP(t *testing.T) {
 	assert.Equal(t, []string{"fault: 500", "fault: 429", "pong"}, outcomes)
 }
 
+// TestHangReleasedByClose: a request held by a hang fault is answered when
+// the server closes. The request is known to be held before Close (its
+// fault was taken, and no answer came), and only Close can release it (the
+// client never gives up, MaxHang is an hour).
 func TestHangReleasedByClose(t *testing.T) {
-	ts := start(t, procurostest.Options{})
+	ts := start(t, procurostest.Options{MaxHang: time.Hour})
 	require.NoError(t, ts.InjectFault(procurostest.Fault{Kind: procurostest.FaultHang}))
-	done := make(chan int)
+	done := make(chan int, 1)
 	go func() {
 		req, _ := http.NewRequest("GET", ts.URL+"/v2/ping", nil)
 		resp, err := http.DefaultClient.Do(req)
@@ -208,8 +213,145 @@ func TestHangReleasedByClose(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
+	require.Eventually(t, func() bool { return len(ts.Faults()) == 0 }, 10*time.Second, time.Millisecond,
+		"the request took the fault")
+	select {
+	case status := <-done:
+		t.Fatalf("answered %d before Close", status)
+	default:
+	}
 	ts.Server.Close()
-	assert.Equal(t, 504, <-done, "a released hang answers 504, never an empty 200")
+	select {
+	case status := <-done:
+		assert.Equal(t, 504, status, "a released hang answers 504, never an empty 200")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not release the request")
+	}
+}
+
+// TestForbiddenFault answers 403 without processing.
+func TestForbiddenFault(t *testing.T) {
+	ts := start(t, procurostest.Options{})
+	require.NoError(t, ts.InjectFault(procurostest.Fault{Kind: procurostest.FaultForbidden, Path: "/v2/transactions"}))
+	status, body := call(t, ts, "POST", "/v2/transactions", example(t, "Minimal Order"), true)
+	assert.Equal(t, 403, status)
+	assert.Equal(t, "This action is unauthorized.", body["message"])
+	assert.Empty(t, ts.Received())
+	assert.Equal(t, "fault: 403", ts.Requests()[0].Outcome)
+}
+
+// TestAccessorsReturnCopies: what Received, Pending, Marks and Errors
+// return is the caller's own; changing it changes nothing in the server.
+func TestAccessorsReturnCopies(t *testing.T) {
+	ts := start(t, procurostest.Options{})
+	published := example(t, "Minimal Order")
+	call(t, ts, "POST", "/v2/transactions", published, true)
+	id, err := ts.AddIncoming(procuros.TypeOrder, map[string]any{"header": map[string]any{}})
+	require.NoError(t, err)
+	_, err = ts.AddIncoming(procuros.TypeOrder, map[string]any{"header": map[string]any{}})
+	require.NoError(t, err)
+	call(t, ts, "PUT", "/v2/transactions/"+id, `{"success":false,"errorReason":"x","errorType":"DATA","errorContext":{"line":"1"}}`, true)
+	call(t, ts, "POST", "/v2/errors", `{"errorReason":"x","errorType":"DATA","errorContext":{"file":"a"}}`, true)
+
+	received := ts.Received()
+	require.Len(t, received, 1)
+	body := string(received[0].Body)
+	received[0].Body[0] = 'X'
+	received[0].Errors["content.header.orderDate"][0] = "changed"
+	received[0].Errors["new"] = []string{"x"}
+	pending := ts.Pending()
+	require.Len(t, pending, 1)
+	content := string(pending[0]["content"])
+	pending[0]["content"][0] = 'X'
+	pending[0]["type"] = json.RawMessage(`"INVOICE"`)
+	marks := ts.Marks()
+	marks[0].ErrorContext["line"] = "changed"
+	reported := ts.Errors()
+	reported[0].ErrorContext["file"] = "changed"
+
+	assert.Equal(t, body, string(ts.Received()[0].Body))
+	assert.NotContains(t, ts.Received()[0].Errors, "new")
+	assert.NotEqual(t, "changed", ts.Received()[0].Errors["content.header.orderDate"][0])
+	assert.Equal(t, content, string(ts.Pending()[0]["content"]))
+	assert.JSONEq(t, `"ORDER"`, string(ts.Pending()[0]["type"]))
+	assert.Equal(t, "1", ts.Marks()[0].ErrorContext["line"])
+	assert.Equal(t, "a", ts.Errors()[0].ErrorContext["file"])
+	_, served := call(t, ts, "GET", "/v2/transactions", "", true)
+	assert.Equal(t, "ORDER", served["items"].([]any)[0].(map[string]any)["type"])
+}
+
+// TestMaxRecords: a long-running sandbox keeps the last MaxRecords of each
+// record, and duplicate detection holds for the sends it keeps.
+func TestMaxRecords(t *testing.T) {
+	ts := start(t, procurostest.Options{MaxRecords: 3})
+	fixed := strings.NewReplacer(`"2021-09-30"`, `"2021-09-30T00:00:00+02:00"`, `"2021-10-05"`, `"2021-10-05T00:00:00+02:00"`).Replace(example(t, "Minimal Order"))
+	payload := func(n int) string { return strings.Replace(fixed, `"PO9383-R46"`, fmt.Sprintf(`"PO-%d"`, n), 1) }
+	for n := range 5 {
+		status, _ := call(t, ts, "POST", "/v2/transactions", payload(n), true)
+		require.Equal(t, 201, status)
+	}
+	received := ts.Received()
+	require.Len(t, received, 3)
+	assert.Contains(t, string(received[0].Body), `"PO-2"`, "the oldest are forgotten")
+	for n := 2; n < 5; n++ {
+		status, body := call(t, ts, "POST", "/v2/transactions", payload(n), true)
+		assert.Equal(t, 400, status, "a send kept is still a duplicate")
+		assert.Equal(t, "Payload already received", body["message"])
+	}
+	status, _ := call(t, ts, "POST", "/v2/transactions", payload(0), true)
+	assert.Equal(t, 201, status, "a forgotten send is new again")
+
+	_, body := call(t, ts, "GET", "/v2/all-transactions?per_page=100", "", true)
+	assert.Equal(t, 3.0, body["count"], "finished transactions are bounded too")
+
+	ids := make([]string, 5)
+	for i := range ids {
+		var err error
+		ids[i], err = ts.AddIncoming(procuros.TypeOrder, map[string]any{"header": map[string]any{}})
+		require.NoError(t, err)
+	}
+	assert.Len(t, ts.Pending(), 5, "pending transactions are never forgotten")
+	for _, id := range ids {
+		call(t, ts, "PUT", "/v2/transactions/"+id, `{"success":true}`, true)
+		call(t, ts, "POST", "/v2/errors", `{"errorReason":"x","errorType":"DATA"}`, true)
+	}
+	assert.Len(t, ts.Marks(), 3)
+	assert.Equal(t, ids[4], ts.Marks()[2].ProcurosTransactionID)
+	assert.Len(t, ts.Errors(), 3)
+	assert.Len(t, ts.Requests(), 3)
+	status, _ = call(t, ts, "GET", "/_admin/errors/"+ts.Errors()[0].ID, "", false)
+	assert.Equal(t, 200, status)
+	status, _ = call(t, ts, "GET", "/v2/all-transactions/"+ids[4], "", true)
+	assert.Equal(t, 200, status)
+	status, _ = call(t, ts, "GET", "/v2/all-transactions/"+ids[0], "", true)
+	assert.Equal(t, 404, status, "the oldest finished transactions are forgotten")
+}
+
+// TestOffsetCursors: with OffsetCursors, the cursor counts the items
+// served, so marking between pages shifts the list under it.
+func TestOffsetCursors(t *testing.T) {
+	ts := start(t, procurostest.Options{OffsetCursors: true})
+	ids := make([]string, 5)
+	for i := range ids {
+		var err error
+		ids[i], err = ts.AddIncoming(procuros.TypeOrder, map[string]any{"header": map[string]any{}})
+		require.NoError(t, err)
+	}
+	_, body := call(t, ts, "GET", "/v2/transactions?per_page=2", "", true)
+	cursor := body["nextCursor"].(string)
+	for _, id := range ids[:2] {
+		call(t, ts, "PUT", "/v2/transactions/"+id, `{"success":true}`, true)
+	}
+	_, body = call(t, ts, "GET", "/v2/transactions?per_page=2&cursor="+cursor, "", true)
+	items := body["items"].([]any)
+	require.Len(t, items, 1)
+	assert.Equal(t, ids[4], items[0].(map[string]any)["procurosTransactionId"], "ids[2] and ids[3] were skipped")
+
+	keyset := start(t, procurostest.Options{})
+	_, body = call(t, keyset, "GET", "/v2/transactions?per_page=2", "", true)
+	assert.Nil(t, body["nextCursor"])
+	status, _ := call(t, ts, "GET", "/v2/transactions?per_page=2&cursor=YWZ0ZXI6Mw", "", true)
+	assert.Equal(t, 422, status, "a keyset cursor is not an offset cursor")
 }
 
 func TestHangBoundedByMaxHang(t *testing.T) {

@@ -29,7 +29,7 @@ func Start(opts Options) (*TestServer, error) {
 // Config returns a client configuration for the test server: its URL and
 // token, and whatever else the caller sets on the result.
 func (t *TestServer) Config() procuros.Config {
-	return procuros.Config{BaseURL: t.URL, Token: procuros.Token(t.opts.Token)}
+	return procuros.Config{BaseURL: t.URL, Token: t.opts.Token}
 }
 
 // Close releases hanging requests and stops the listener.

@@ -1,8 +1,10 @@
 package procurostest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"maps"
 	"slices"
 	"time"
 
@@ -82,6 +84,32 @@ type Received struct {
 	Duplicates int             `json:"duplicates"`
 	Body       json.RawMessage `json:"body"`
 	ReceivedAt time.Time       `json:"receivedAt"`
+
+	// hash is the body's SHA-256, set when the send was accepted and thus
+	// counts for duplicate detection; errorID is the target of ErrorURL.
+	// Both are forgotten with the record.
+	hash    *[sha256.Size]byte
+	errorID string
+}
+
+// clone is a deep copy of r, to hand out of the lock.
+func (r *Received) clone() Received {
+	c := *r
+	c.Body = bytes.Clone(r.Body)
+	c.Errors = cloneErrors(r.Errors)
+	c.hash = nil
+	return c
+}
+
+func cloneErrors(e spec.Errors) spec.Errors {
+	if e == nil {
+		return nil
+	}
+	c := make(spec.Errors, len(e))
+	for k, v := range e {
+		c[k] = slices.Clone(v)
+	}
+	return c
 }
 
 // Mark is one transaction marked processed, singly or in bulk.
@@ -96,6 +124,11 @@ type Mark struct {
 	MarkedAt              time.Time         `json:"markedAt"`
 }
 
+func (m Mark) clone() Mark {
+	m.ErrorContext = maps.Clone(m.ErrorContext)
+	return m
+}
+
 // ReportedError is one POST /v2/errors.
 type ReportedError struct {
 	ID                    string            `json:"id"`
@@ -106,6 +139,11 @@ type ReportedError struct {
 	TransactionType       string            `json:"transactionType,omitempty"`
 	ErrorURL              string            `json:"errorUrl"`
 	ReportedAt            time.Time         `json:"reportedAt"`
+}
+
+func (e ReportedError) clone() ReportedError {
+	e.ErrorContext = maps.Clone(e.ErrorContext)
+	return e
 }
 
 // RequestRecord is one API request and how it was answered.
@@ -131,13 +169,18 @@ type Summary struct {
 	Requests   int `json:"requests"`
 }
 
-// Received returns every POST /v2/transactions answered so far, oldest first.
+// The accessors below return deep copies: what a caller does with them
+// never reaches the server's state, and the server's later changes never
+// reach them.
+
+// Received returns the POST /v2/transactions answered so far (the last
+// Options.MaxRecords), oldest first.
 func (s *Server) Received() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Received, len(s.state.received))
 	for i, r := range s.state.received {
-		out[i] = *r
+		out[i] = r.clone()
 	}
 	return out
 }
@@ -150,24 +193,42 @@ func (s *Server) Pending() []map[string]json.RawMessage {
 	var out []map[string]json.RawMessage
 	for _, t := range s.state.transactions {
 		if t.pending() {
-			out = append(out, t.object)
+			out = append(out, cloneObject(t.object))
 		}
 	}
 	return out
 }
 
-// Marks returns every mark-processed so far, oldest first.
+func cloneObject(o map[string]json.RawMessage) map[string]json.RawMessage {
+	c := make(map[string]json.RawMessage, len(o))
+	for k, v := range o {
+		c[k] = bytes.Clone(v)
+	}
+	return c
+}
+
+// Marks returns the mark-processed so far (the last Options.MaxRecords),
+// oldest first.
 func (s *Server) Marks() []Mark {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.state.marks)
+	out := make([]Mark, len(s.state.marks))
+	for i, m := range s.state.marks {
+		out[i] = m.clone()
+	}
+	return out
 }
 
-// Errors returns every POST /v2/errors so far, oldest first.
+// Errors returns the POST /v2/errors so far (the last Options.MaxRecords),
+// oldest first.
 func (s *Server) Errors() []ReportedError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.state.errors)
+	out := make([]ReportedError, len(s.state.errors))
+	for i, e := range s.state.errors {
+		out[i] = e.clone()
+	}
+	return out
 }
 
 // Duplicates counts the resends answered 400 "Payload already received".
@@ -226,4 +287,66 @@ func (st *state) add(t *transaction) {
 	t.seq = st.seq
 	st.transactions = append(st.transactions, t)
 	st.byID[t.id] = t
+}
+
+// The methods below keep the records within limit (Options.MaxRecords);
+// the caller holds s.mu.
+
+// addReceived records a send, forgetting the oldest beyond limit together
+// with their duplicate detection and errorUrl targets.
+func (st *state) addReceived(rec *Received, limit int) {
+	st.received = append(st.received, rec)
+	for _, old := range dropOldest(&st.received, limit) {
+		if old.hash != nil && st.byHash[*old.hash] == old {
+			delete(st.byHash, *old.hash)
+		}
+		delete(st.errorByID, old.errorID)
+	}
+}
+
+func (st *state) addMark(m Mark, limit int) {
+	st.marks = append(st.marks, m)
+	dropOldest(&st.marks, limit)
+}
+
+func (st *state) addError(e ReportedError, limit int) {
+	st.errors = append(st.errors, e)
+	st.errorByID[e.ID] = e
+	for _, old := range dropOldest(&st.errors, limit) {
+		delete(st.errorByID, old.ID)
+	}
+}
+
+// dropFinished forgets the oldest transactions that are no longer pending
+// beyond limit; pending ones are the queue a client has yet to read.
+func (st *state) dropFinished(limit int) {
+	excess := -limit
+	for _, t := range st.transactions {
+		if !t.pending() {
+			excess++
+		}
+	}
+	if excess <= 0 {
+		return
+	}
+	st.transactions = slices.DeleteFunc(st.transactions, func(t *transaction) bool {
+		if excess == 0 || t.pending() {
+			return false
+		}
+		excess--
+		delete(st.byID, t.id)
+		return true
+	})
+}
+
+// dropOldest removes the elements of *s before its last limit and returns
+// them.
+func dropOldest[T any](s *[]T, limit int) []T {
+	n := len(*s) - limit
+	if n <= 0 {
+		return nil
+	}
+	dropped := slices.Clone((*s)[:n])
+	*s = slices.Delete(*s, 0, n)
+	return dropped
 }
