@@ -1,0 +1,779 @@
+package mapping
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/edibridge/edibridge/mapping/structure"
+	"github.com/edibridge/edibridge/procuros"
+)
+
+// DESADV <-> SHIPPING_NOTICE. The tables are in tables/desadv.yaml, which
+// also explains how the packing hierarchy becomes transport units.
+
+var desadvFields = fieldSet{
+	documentNames: []string{"despatchAdvice"},
+	functions:     []string{"original"},
+	dates: []string{"header.shippingNoticeDate", "header.despatchDate", "header.expectedDeliveryDate",
+		"header.requestedDeliveryDate", "header.requestedDespatchDate"},
+	references:       []string{"header.orderIdentifier", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.trackingNumber"},
+	parties:          []string{"buyer", "supplier", "shipTo", "shipFrom", "billTo", "finalRecipient"},
+	partyOrders:      []string{"order"},
+	freeText:         []string{"header.comments", "header.deliveryInformation", "header.purchasingInformation", "header.legalInformation"},
+	transport:        []string{"ROAD", "RAIL", "AIR", "SEA", "MULTIMODAL"},
+	discrepancies:    openQuantityActions,
+	itemDates:        []string{"expirationDate"},
+	itemQuantities:   []string{"shippedQuantity", "orderedQuantity"},
+	itemReferences:   []string{"orderLineNumber", "orderIdentifier"},
+	itemFreeText:     []string{"comments"},
+	itemDescriptions: []string{"description", "colorName", "size"},
+	itemCodes:        []string{"deposit"},
+	itemMeasures:     []string{"netWeight", "grossWeight"},
+	defaults: map[string][]string{
+		"unitOfMeasure":      unitsAllowed,
+		"openQuantityAction": openQuantityActions,
+	},
+}
+
+var openQuantityActions = []string{string(procuros.OpenQuantityDiscarded), string(procuros.OpenQuantityDeliveredLater)}
+
+// desadvIn maps a DESADV message to a SHIPPING_NOTICE.
+func desadvIn(c *in) procuros.Content {
+	var sn procuros.ShippingNotice
+	h := &sn.Header
+	var bgm Seg
+	var parties []partyAt
+	var levels []*packingLevel
+	c.walk(c.tree.Root, handlers{
+		segments: map[string]func(Seg){
+			"BGM": func(s Seg) {
+				bgm = s
+				c.documentType(s)
+				h.ShippingNoticeIdentifier = value(s, 2, 1)
+				c.messageFunction(s)
+			},
+			"DTM": func(s Seg) { c.shippingDate(s, h) },
+			"FTX": func(s Seg) {
+				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+			},
+		},
+		groups: map[string]func(*structure.Node){
+			"RFF": func(g *structure.Node) {
+				c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
+					switch field {
+					case "header.orderIdentifier":
+						c.setText(s, 1, 2, &h.OrderIdentifier, ref, "order number")
+						c.setDateIf(s, &h.OrderDate, date, "order date")
+						return true
+					case "header.AdditionalOrderIdentifiers.supplierOrderIdentifier":
+						c.setText(s, 1, 2, &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, ref, "supplier's order number")
+					case "header.trackingNumber":
+						c.setText(s, 1, 2, &h.TrackingNumber, ref, "tracking number")
+					}
+					return false
+				})
+			},
+			"NAD": func(g *structure.Node) { parties = append(parties, c.partyGroup(g)) },
+			"TOD": func(g *structure.Node) { c.deliveryTerms(g, &h.IncoTerms) },
+			"TDT": func(g *structure.Node) { c.transport(g, h) },
+			"CPS": func(g *structure.Node) { levels = append(levels, c.packingLevel(g)) },
+		},
+	})
+	if bgm.Segment == nil {
+		c.missing(c.unh(), "BGM", "a shipping notice number")
+		return &sn
+	}
+	for _, p := range parties {
+		add := func() *procuros.AdditionalOrderIdentifiers { return additional(&h.AdditionalOrderIdentifiers) }
+		switch p.role {
+		case "buyer":
+			c.assignParty(p, &h.Buyer)
+		case "supplier":
+			c.assignParty(p, &h.Supplier)
+		case "shipTo":
+			h.ShipTo = c.assignOptional(p, h.ShipTo, &add().ShipToOrderIdentifier)
+		case "shipFrom":
+			h.ShipFrom = c.assignOptional(p, h.ShipFrom, &add().ShipFromOrderIdentifier)
+		case "billTo":
+			h.BillTo = c.assignOptional(p, h.BillTo, &add().BillToOrderIdentifier)
+		case "finalRecipient":
+			h.FinalRecipient = c.assignOptional(p, h.FinalRecipient, &add().FinalRecipientOrderIdentifier)
+		}
+	}
+	dropEmptyAdditional(&h.AdditionalOrderIdentifiers)
+	sn.TransportUnits = c.transportUnits(levels)
+	c.lineOrders(levels, h, bgm)
+	c.require(bgm, h.ShippingNoticeIdentifier != "", "shipping notice number (BGM C106 1004)", "shippingNoticeIdentifier")
+	c.require(bgm, !h.ShippingNoticeDate.IsZero(), "document date (DTM+137)", "shippingNoticeDate")
+	c.require(bgm, h.OrderIdentifier != "", "order number (RFF+ON)", "orderIdentifier")
+	c.require(lastOf(parties, bgm), len(h.Buyer.Identifiers) > 0, "BY party", "buyer")
+	c.require(lastOf(parties, bgm), len(h.Supplier.Identifiers) > 0, "SU party", "supplier")
+	c.require(bgm, len(sn.TransportUnits) > 0, "line items (LIN in a packing level CPS)", "transportUnits")
+	return &sn
+}
+
+// shippingDate reads a DTM at message level.
+func (c *in) shippingDate(s Seg, h *procuros.ShippingNoticeHeader) {
+	field, ok := c.lookup(s, c.t.Dates, 1, 1)
+	if !ok {
+		return
+	}
+	d, _, ok := c.date(s)
+	if !ok {
+		return
+	}
+	fields := map[string]*procuros.DateTime{
+		"header.shippingNoticeDate":    &h.ShippingNoticeDate,
+		"header.despatchDate":          &h.DespatchDate,
+		"header.expectedDeliveryDate":  &h.ExpectedDeliveryDate,
+		"header.requestedDeliveryDate": &h.RequestedDeliveryDate,
+		"header.requestedDespatchDate": &h.RequestedDespatchDate,
+	}
+	c.setDate(s, fields[field], d, field[len("header."):])
+}
+
+// deliveryTerms reads a TOD group: the Incoterms code (C100 4053).
+func (c *in) deliveryTerms(g *structure.Node, field *procuros.IncoTerms) {
+	c.walk(g, handlers{segments: map[string]func(Seg){"TOD": func(s Seg) {
+		code := value(s, 3, 1)
+		if code == "" {
+			c.errorf(s, 3, 1, "terms of delivery without a code: Procuros carries Incoterms (C100 4053)")
+			return
+		}
+		if !contains(incoterms, code) {
+			c.errorf(s, 3, 1, "delivery terms %q are not Incoterms Procuros knows (%v)", code, incoterms)
+			return
+		}
+		*field = procuros.IncoTerms(code)
+	}}})
+}
+
+var incoterms = []string{"EXW", "FCA", "CPT", "CIP", "DAP", "DDP", "FAS", "FOB", "CFR", "CIF", "DAT"}
+
+// transport reads a TDT group: mode of transport (C220 8067) and carrier
+// (C040: 3128 name, else 3127 identification).
+func (c *in) transport(g *structure.Node, h *procuros.ShippingNoticeHeader) {
+	c.walk(g, handlers{segments: map[string]func(Seg){"TDT": func(s Seg) {
+		if code := value(s, 3, 1); code != "" {
+			if mode, ok := c.lookup(s, c.t.Transport, 3, 1); ok {
+				c.setText(s, 3, 1, (*string)(&h.ModeOfTransport), mode, "mode of transport")
+			}
+		}
+		carrier := value(s, 5, 4)
+		if carrier == "" {
+			carrier = value(s, 5, 1)
+		}
+		if carrier != "" {
+			c.setText(s, 5, 1, &h.Carrier, carrier, "carrier")
+		}
+		if ref := value(s, 2, 1); ref != "" {
+			c.warnf(s, 2, 1, "conveyance reference %q not carried: Procuros has no field for it", ref)
+		}
+	}}})
+}
+
+// A packingLevel is one CPS group: its place in the hierarchy, the
+// transport units (SSCCs) it describes, and its lines.
+type packingLevel struct {
+	cps        Seg
+	id, parent string
+	ssccs      []string
+	unitType   procuros.UnitType
+	packages   int  // PAC 7224 of the level's unit
+	tradeUnits *int // PAC 7224 of a second PAC: the trade units on the unit
+	items      []procuros.ShippingNoticeItem
+	orders     []lineOrder
+}
+
+// A lineOrder is the order a line names (RFF+ON in the line), to check it
+// against the header's.
+type lineOrder struct {
+	rff  Seg
+	id   string
+	date procuros.DateTime
+}
+
+// packingLevel reads a CPS group: CPS, its PAC groups and its lines.
+func (c *in) packingLevel(g *structure.Node) *packingLevel {
+	cps := first(g)
+	lv := &packingLevel{cps: cps, id: value(cps, 1, 1), parent: value(cps, 2, 1)}
+	var packs []pack
+	c.walk(g, handlers{
+		segments: map[string]func(Seg){"CPS": func(Seg) {}},
+		groups: map[string]func(*structure.Node){
+			"PAC": func(n *structure.Node) { packs = append(packs, c.packaging(n)) },
+			"LIN": func(n *structure.Node) { c.shippingItem(n, lv) },
+		},
+	})
+	c.resolvePacks(lv, packs)
+	return lv
+}
+
+// A pack is what a PAC group says: how many packages of which type, and
+// their SSCCs.
+type pack struct {
+	pac   Seg
+	count int
+	typ   procuros.UnitType
+	ssccs []string
+}
+
+// packaging reads a PAC group: the number and type of packages (PAC 7224,
+// C202 7065) and, in its PCI groups, their SSCCs (GIN+BJ). Weights,
+// dimensions and handling instructions of a package (MEA, QTY, HAN) have no
+// place in Procuros and are read and dropped.
+func (c *in) packaging(g *structure.Node) pack {
+	p := pack{pac: first(g), count: 1}
+	if n, ok := c.integer(p.pac, 1, 1); ok {
+		p.count = n
+	}
+	c.walk(g, handlers{
+		segments: map[string]func(Seg){"PAC": func(Seg) {}, "MEA": func(Seg) {}, "QTY": func(Seg) {}},
+		groups: map[string]func(*structure.Node){
+			"HAN": func(*structure.Node) {},
+			"PCI": func(n *structure.Node) { p.ssccs = append(p.ssccs, c.packageMarks(n)...) },
+		},
+	})
+	if code := value(p.pac, 3, 1); code != "" {
+		v, ok := c.tabs.PackageTypes.Get(code)
+		switch {
+		case !ok:
+			c.errorf(p.pac, 3, 1, "package type %q is not mapped (tables: packageTypes)", code)
+		case v != NotCarried:
+			p.typ = procuros.UnitType(v)
+		}
+	}
+	return p
+}
+
+// resolvePacks decides what a level's PACs describe: the PAC with SSCCs
+// (else the first) is the level's unit; one more PAC counts the trade units
+// (cartons, cases) on it.
+func (c *in) resolvePacks(lv *packingLevel, packs []pack) {
+	unit := -1
+	for i, p := range packs {
+		if len(p.ssccs) == 0 {
+			continue
+		}
+		if unit >= 0 {
+			c.errorf(p.pac, 0, 0, "a second package with SSCCs on packing level %s: describe each unit on a level (CPS) of its own", lv.id)
+			return
+		}
+		unit = i
+	}
+	if unit < 0 && len(packs) > 0 {
+		unit = 0
+	}
+	for i, p := range packs {
+		switch {
+		case i == unit:
+			lv.ssccs, lv.unitType, lv.packages = p.ssccs, p.typ, p.count
+		case lv.tradeUnits == nil:
+			lv.tradeUnits = procuros.Int(p.count)
+		default:
+			c.errorf(p.pac, 0, 0, "a third package description on packing level %s: the bridge reads the unit and the trade units on it", lv.id)
+		}
+	}
+}
+
+// packageMarks reads a PCI group of a package: the SSCCs (GIN+BJ, or the
+// older AW) of its GIN groups. Other marks have no place in Procuros.
+func (c *in) packageMarks(g *structure.Node) []string {
+	var ssccs []string
+	c.walk(g, handlers{
+		segments: map[string]func(Seg){"PCI": func(Seg) {}},
+		groups: map[string]func(*structure.Node){"GIN": func(n *structure.Node) {
+			c.walk(n, handlers{segments: map[string]func(Seg){"GIN": func(s Seg) {
+				if q := value(s, 1, 1); q != "BJ" && q != "AW" {
+					c.unmapped(s, q)
+					return
+				}
+				ssccs = append(ssccs, c.identities(s)...)
+			}}})
+		}},
+	})
+	return ssccs
+}
+
+// identities returns the numbers of a GIN segment (C208, up to five), and
+// reports ranges, which the bridge does not expand.
+func (c *in) identities(s Seg) []string {
+	var ids []string
+	for i := 2; i <= 6; i++ {
+		if v := value(s, i, 1); v != "" {
+			ids = append(ids, v)
+		}
+		if v := value(s, i, 2); v != "" {
+			c.errorf(s, i, 2, "a range of numbers (to %s) is not mapped: list each number", v)
+		}
+	}
+	return ids
+}
+
+// shippingItem reads a line of a packing level.
+func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
+	var batches []procuros.Batch
+	var discrepancy Seg
+	d := c.item(g, handlers{
+		segments: map[string]func(Seg){
+			"GIN": func(s Seg) {
+				if value(s, 1, 1) != "BX" {
+					c.unmapped(s, value(s, 1, 1))
+					return
+				}
+				for _, id := range c.identities(s) {
+					batches = append(batches, procuros.Batch{BatchIdentifier: id})
+				}
+			},
+		},
+		groups: map[string]func(*structure.Node){
+			"PCI": func(n *structure.Node) { batches = append(batches, c.batch(n)...) },
+			"QVR": func(n *structure.Node) {
+				if discrepancy.Segment != nil {
+					c.errorf(first(n), 0, 0, "a second quantity variance for the line: Procuros carries one")
+					return
+				}
+				discrepancy = first(n)
+				c.walk(n, handlers{segments: map[string]func(Seg){"QVR": func(Seg) {}}})
+			},
+		},
+	})
+	it := procuros.ShippingNoticeItem{
+		LineNumber:        procuros.Int(d.lineNumber),
+		Identifiers:       d.identifiers,
+		IsDepositItem:     procuros.Bool(d.deposit),
+		Description:       d.texts["description"],
+		Comments:          d.texts["comments"],
+		ColorName:         d.texts["colorName"],
+		Size:              d.texts["size"],
+		ShippedQuantity:   d.quantities["shippedQuantity"],
+		OrderedQuantity:   d.quantities["orderedQuantity"],
+		UnitOfMeasure:     d.unit,
+		OriginCountryCode: d.origin,
+		NetWeight:         d.weights["netWeight"],
+		GrossWeight:       d.weights["grossWeight"],
+		Batches:           batches,
+	}
+	if it.UnitOfMeasure == "" {
+		it.UnitOfMeasure = procuros.UnitOfMeasure(c.t.Defaults["unitOfMeasure"])
+	}
+	if ref := d.refs["orderLineNumber"]; ref != "" {
+		n, err := parseInt(ref)
+		if err != nil {
+			c.errorf(d.lin, 0, 0, "line %d: order line number (RFF+LI) %v", d.lineNumber, err)
+		}
+		it.OrderLineNumber = n
+	}
+	if ref := d.refs["orderIdentifier"]; ref != "" {
+		lv.orders = append(lv.orders, lineOrder{rff: d.lin, id: ref, date: d.refDates["orderIdentifier"]})
+	}
+	if exp := d.dates["expirationDate"]; !exp.IsZero() {
+		it.Batches = withExpiration(it.Batches, exp)
+	}
+	if it.ShippedQuantity == "" {
+		c.errorf(d.lin, 0, 0, "line %d has no despatched quantity (QTY+12); %s requires shippedQuantity", d.lineNumber, c.t.Transaction)
+	}
+	if it.OrderedQuantity == "" && it.ShippedQuantity != "" {
+		it.OrderedQuantity = it.ShippedQuantity
+		c.warnf(d.lin, 0, 0, "line %d has no ordered quantity (QTY+21): the despatched quantity is sent as ordered", d.lineNumber)
+	}
+	it.OpenQuantityAction = c.openQuantity(d, discrepancy, it.OrderedQuantity, it.ShippedQuantity)
+	c.unusedRefDates(d, "orderIdentifier")
+	c.checkItem(d, "", "")
+	lv.items = append(lv.items, it)
+}
+
+// batch reads a PCI group of a line: one batch per batch number (GIN+BX),
+// with the group's expiry date and quantity.
+func (c *in) batch(g *structure.Node) []procuros.Batch {
+	var b procuros.Batch
+	var ids []string
+	weights := map[string]procuros.Decimal{}
+	c.walk(g, handlers{
+		segments: map[string]func(Seg){
+			"PCI": func(Seg) {},
+			"DTM": func(s Seg) {
+				field, ok := c.lookup(s, c.t.Item.Dates, 1, 1)
+				if !ok {
+					return
+				}
+				if d, _, ok := c.date(s); ok && field == "expirationDate" {
+					b.ExpirationDate = d.Date()
+				}
+			},
+			"QTY": func(s Seg) {
+				if field, ok := c.lookup(s, c.t.Item.Quantities, 1, 1); ok && field == "shippedQuantity" {
+					b.Quantity = c.decimal(s, 1, 2)
+				} else if ok {
+					c.errorf(s, 1, 1, "a batch carries its despatched quantity only, not %s", field)
+				}
+			},
+			"MEA": func(s Seg) {
+				d := &itemData{weights: weights}
+				c.itemMeasure(s, d)
+			},
+		},
+		groups: map[string]func(*structure.Node){"GIN": func(n *structure.Node) {
+			c.walk(n, handlers{segments: map[string]func(Seg){"GIN": func(s Seg) {
+				if value(s, 1, 1) != "BX" {
+					c.unmapped(s, value(s, 1, 1))
+					return
+				}
+				ids = append(ids, c.identities(s)...)
+			}}})
+		}},
+	})
+	b.NetWeight, b.GrossWeight = weights["netWeight"], weights["grossWeight"]
+	if len(ids) == 0 {
+		if b == (procuros.Batch{}) {
+			return nil
+		}
+		return []procuros.Batch{b}
+	}
+	if len(ids) > 1 && b.Quantity != "" {
+		c.errorf(first(g), 0, 0, "one quantity for %d batches: give each batch a group (PCI) of its own", len(ids))
+	}
+	out := make([]procuros.Batch, len(ids))
+	for i, id := range ids {
+		out[i] = b
+		out[i].BatchIdentifier = id
+	}
+	return out
+}
+
+// withExpiration applies a line's expiry date (DTM at line level) to its
+// batches that state none, or makes a batch for it.
+func withExpiration(batches []procuros.Batch, exp procuros.DateTime) []procuros.Batch {
+	if len(batches) == 0 {
+		return []procuros.Batch{{ExpirationDate: exp.Date()}}
+	}
+	for i := range batches {
+		if batches[i].ExpirationDate.IsZero() {
+			batches[i].ExpirationDate = exp.Date()
+		}
+	}
+	return batches
+}
+
+// openQuantity decides what happens to a quantity ordered and not shipped:
+// the line's QVR (4221 discrepancy code, by the discrepancies table), else
+// the tables' default. Procuros wants it exactly when the quantities differ.
+func (c *in) openQuantity(d *itemData, qvr Seg, ordered, shipped procuros.Decimal) procuros.OpenQuantityAction {
+	var action string
+	if qvr.Segment != nil {
+		v, ok := c.lookup(qvr, c.t.Discrepancies, 2, 1)
+		if !ok {
+			return ""
+		}
+		action = v
+	}
+	if ordered == "" || shipped == "" || sameNumber(ordered, shipped) {
+		return ""
+	}
+	if action == "" {
+		action = c.t.Defaults["openQuantityAction"]
+	}
+	if action == "" {
+		c.errorf(d.lin, 0, 0, "line %d ships %s of %s ordered and says nothing of the rest: give a QVR, or set defaults: {openQuantityAction: DISCARDED or DELIVERED_LATER} in the partner's tables",
+			d.lineNumber, shipped, ordered)
+	}
+	return procuros.OpenQuantityAction(action)
+}
+
+// transportUnits turns packing levels into transport units: each level
+// with an SSCC or with lines is a unit, nested in the nearest level above it
+// that is one. Procuros nests units one level deep (sandwich pallets).
+func (c *in) transportUnits(levels []*packingLevel) []procuros.ShippingNoticeTransportUnit {
+	byID := map[string]*packingLevel{}
+	for _, lv := range levels {
+		if _, dup := byID[lv.id]; dup {
+			c.errorf(lv.cps, 1, 1, "packing level %s given twice", lv.id)
+			continue
+		}
+		byID[lv.id] = lv
+	}
+	isUnit := func(lv *packingLevel) bool { return len(lv.ssccs) > 0 || len(lv.items) > 0 }
+	// unitAbove is the nearest level above lv that is a unit, or nil.
+	unitAbove := func(lv *packingLevel) *packingLevel {
+		seen := map[string]bool{lv.id: true}
+		for p := lv.parent; p != ""; {
+			up, ok := byID[p]
+			if !ok {
+				c.errorf(lv.cps, 2, 1, "parent packing level %s does not exist", p)
+				return nil
+			}
+			if seen[p] {
+				if p != lv.id {
+					c.errorf(lv.cps, 2, 1, "packing levels form a loop through %s", p)
+				}
+				return nil
+			}
+			seen[p] = true
+			if isUnit(up) {
+				return up
+			}
+			p = up.parent
+		}
+		return nil
+	}
+	built := map[*packingLevel][]procuros.ShippingNoticeTransportUnit{}
+	var top []*packingLevel
+	parentOf := map[*packingLevel]*packingLevel{}
+	for _, lv := range levels {
+		if !isUnit(lv) {
+			continue
+		}
+		built[lv] = c.unitsOf(lv)
+		if up := unitAbove(lv); up != nil {
+			parentOf[lv] = up
+			if parentOf[up] != nil {
+				c.errorf(lv.cps, 2, 1, "packing level %s is a unit in a unit in a unit: Procuros nests units one level deep", lv.id)
+			}
+			continue
+		}
+		top = append(top, lv)
+	}
+	var out []procuros.ShippingNoticeTransportUnit
+	for _, lv := range top {
+		units := built[lv]
+		for _, child := range levels {
+			if parentOf[child] != lv {
+				continue
+			}
+			if len(units) != 1 {
+				c.errorf(child.cps, 2, 1, "packing level %s is inside a level of %d units: which one holds it is not said", child.id, len(units))
+				break
+			}
+			units[0].TransportUnits = append(units[0].TransportUnits, built[child]...)
+		}
+		for _, u := range units {
+			if len(u.Items) == 0 && len(u.TransportUnits) == 0 {
+				c.errorf(lv.cps, 0, 0, "transport unit %s holds no lines and no units: Procuros requires its contents", u.UnitIdentifier)
+			}
+		}
+		out = append(out, units...)
+	}
+	return out
+}
+
+// unitsOf returns the units a packing level describes: one per SSCC, or one
+// without identifier for a level that has lines and no SSCC.
+func (c *in) unitsOf(lv *packingLevel) []procuros.ShippingNoticeTransportUnit {
+	if len(lv.ssccs) > 1 && len(lv.items) > 0 {
+		c.errorf(lv.cps, 0, 0, "packing level %s describes %d units (SSCCs) and their lines at once: whether the quantities are per unit or in total is not said; describe each unit on a level of its own", lv.id, len(lv.ssccs))
+		return nil
+	}
+	if len(lv.ssccs) == 0 {
+		if lv.packages > 1 {
+			c.warnf(lv.cps, 0, 0, "packing level %s has %d packages without SSCC: sent as one transport unit without identifier", lv.id, lv.packages)
+		}
+		return []procuros.ShippingNoticeTransportUnit{{UnitType: lv.unitType, ContainedTradeUnitCount: lv.tradeUnits, Items: lv.items}}
+	}
+	if len(lv.ssccs) != lv.packages {
+		c.warnf(lv.cps, 0, 0, "packing level %s counts %d packages and lists %d SSCCs", lv.id, lv.packages, len(lv.ssccs))
+	}
+	units := make([]procuros.ShippingNoticeTransportUnit, len(lv.ssccs))
+	for i, sscc := range lv.ssccs {
+		units[i] = procuros.ShippingNoticeTransportUnit{UnitIdentifier: sscc, UnitType: lv.unitType, ContainedTradeUnitCount: lv.tradeUnits, Items: lv.items}
+	}
+	return units
+}
+
+// lineOrders checks the orders the lines name against the header's: a
+// shipping notice ships one order. A message that names its order on the
+// lines only takes it from there.
+func (c *in) lineOrders(levels []*packingLevel, h *procuros.ShippingNoticeHeader, bgm Seg) {
+	for _, lv := range levels {
+		for _, o := range lv.orders {
+			switch {
+			case h.OrderIdentifier == "":
+				h.OrderIdentifier = o.id
+				if h.OrderDate.IsZero() {
+					h.OrderDate = o.date
+				}
+			case h.OrderIdentifier != o.id:
+				c.errorf(o.rff, 0, 0, "the line ships order %s, the message order %s: Procuros carries one order per shipping notice", o.id, h.OrderIdentifier)
+			}
+		}
+	}
+}
+
+// desadvOut writes a SHIPPING_NOTICE as a DESADV message body.
+func desadvOut(o *out, content procuros.Content) {
+	sn := content.(*procuros.ShippingNotice)
+	h := sn.Header
+	o.add("BGM", []string{o.code(o.t.DocumentNames, "despatchAdvice", "header", "document name")}, []string{h.ShippingNoticeIdentifier},
+		[]string{o.code(o.t.Functions, "original", "header", "message function")})
+	for _, d := range []struct {
+		field string
+		v     procuros.DateTime
+	}{
+		{"header.shippingNoticeDate", h.ShippingNoticeDate}, {"header.despatchDate", h.DespatchDate},
+		{"header.expectedDeliveryDate", h.ExpectedDeliveryDate}, {"header.requestedDeliveryDate", h.RequestedDeliveryDate},
+		{"header.requestedDespatchDate", h.RequestedDespatchDate},
+	} {
+		o.dtm(o.t.Dates, d.field, d.field, d.v)
+	}
+	for _, f := range []struct{ field, v string }{
+		{"header.comments", h.Comments}, {"header.deliveryInformation", h.DeliveryInformation},
+		{"header.purchasingInformation", h.PurchasingInformation}, {"header.legalInformation", h.LegalInformation},
+	} {
+		if f.v != "" {
+			o.errorf(f.field, "DESADV D96A has no free text at message level for %s", f.field[len("header."):])
+		}
+	}
+	o.rff(o.t.References, "header.orderIdentifier", "header.orderIdentifier", h.OrderIdentifier, h.OrderDate)
+	add := h.AdditionalOrderIdentifiers
+	if add == nil {
+		add = &procuros.AdditionalOrderIdentifiers{}
+	}
+	o.rff(o.t.References, "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", add.SupplierOrderIdentifier, procuros.DateTime{})
+	o.rff(o.t.References, "header.trackingNumber", "header.trackingNumber", h.TrackingNumber, procuros.DateTime{})
+	o.party("supplier", "header.supplier", h.Supplier, "")
+	o.party("buyer", "header.buyer", h.Buyer, "")
+	o.optionalParty("shipTo", "header.shipTo", h.ShipTo, add.ShipToOrderIdentifier)
+	o.optionalParty("shipFrom", "header.shipFrom", h.ShipFrom, add.ShipFromOrderIdentifier)
+	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
+	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
+	if add.BillFromOrderIdentifier != "" {
+		o.errorf("header.AdditionalOrderIdentifiers.billFromOrderIdentifier", "a SHIPPING_NOTICE has no bill-from party to carry it")
+	}
+	if h.IncoTerms != "" {
+		o.add("TOD", []string{"6"}, nil, []string{string(h.IncoTerms)})
+	}
+	if h.ModeOfTransport != "" || h.Carrier != "" {
+		mode := ""
+		if h.ModeOfTransport != "" {
+			mode = o.code(o.t.Transport, string(h.ModeOfTransport), "header.modeOfTransport", "mode of transport")
+		}
+		var carrier []string
+		if h.Carrier != "" {
+			carrier = []string{"", "", "", h.Carrier}
+		}
+		o.add("TDT", []string{"20"}, nil, []string{mode}, nil, carrier)
+	}
+	for _, f := range []struct{ name, v string }{{"trackingUrl", h.TrackingURL}, {"shippingMethod", h.ShippingMethod}, {"status", h.Status}, {"currency", h.Currency}} {
+		if f.v != "" {
+			o.warnf("header."+f.name, "not written: DESADV has no place for %s in the bridge's tables", f.name)
+		}
+	}
+	if h.Version != 0 {
+		o.warnf("header.version", "not written: EANCOM has no document version")
+	}
+	w := &levelWriter{o: o, next: 2}
+	o.add("CPS", []string{"1"})
+	lines := 0
+	for i, u := range sn.TransportUnits {
+		lines += w.unit(fmt.Sprintf("transportUnits[%d]", i), u, "1")
+	}
+	o.add("CNT", []string{"2", strconv.Itoa(lines)})
+}
+
+// levelWriter numbers the packing levels (CPS 7164) as it writes them.
+type levelWriter struct {
+	o    *out
+	next int
+}
+
+// unit writes a transport unit as a packing level under parent, then its
+// units, and returns the number of lines written.
+func (w *levelWriter) unit(path string, u procuros.ShippingNoticeTransportUnit, parent string) int {
+	o := w.o
+	id := strconv.Itoa(w.next)
+	w.next++
+	o.add("CPS", []string{id}, []string{parent})
+	if u.UnitType != "" || u.UnitIdentifier != "" {
+		typ := ""
+		if u.UnitType != "" {
+			typ = o.code(o.tabs.PackageTypes, string(u.UnitType), path+".unitType", "package type")
+		}
+		marking := []string{}
+		if u.UnitIdentifier != "" {
+			marking = []string{"", "52"} // 7233 52: barcoded with GS1-128
+		}
+		o.add("PAC", []string{"1"}, marking, []string{typ, "", "9"})
+		if u.UnitIdentifier != "" {
+			o.add("PCI", []string{"33E"}) // 33E: marked with an SSCC
+			o.add("GIN", []string{"BJ"}, []string{u.UnitIdentifier})
+		}
+	}
+	if u.ContainedTradeUnitCount != nil {
+		o.add("PAC", []string{strconv.Itoa(*u.ContainedTradeUnitCount)}, nil, []string{"CT"})
+	}
+	for _, f := range []struct {
+		name string
+		d    procuros.DateTime
+	}{{"requestedDeliveryDate", u.RequestedDeliveryDate}, {"expectedDeliveryDate", u.ExpectedDeliveryDate}, {"requestedDespatchDate", u.RequestedDespatchDate}, {"despatchDate", u.DespatchDate}} {
+		if !f.d.IsZero() {
+			o.warnf(path+"."+f.name, "not written: a DESADV packing level has no dates")
+		}
+	}
+	for i, it := range u.Items {
+		w.item(fmt.Sprintf("%s.items[%d]", path, i), it)
+	}
+	lines := len(u.Items)
+	for i, sub := range u.TransportUnits {
+		lines += w.unit(fmt.Sprintf("%s.transportUnits[%d]", path, i), sub, id)
+	}
+	return lines
+}
+
+// item writes a line of a packing level.
+func (w *levelWriter) item(path string, it procuros.ShippingNoticeItem) {
+	o := w.o
+	if len(it.SubItems) > 0 {
+		o.errorf(path+".subItems", "sub-items are not written (EANCOM sub-lines are not mapped)")
+	}
+	line := 0
+	if it.LineNumber != nil {
+		line = *it.LineNumber
+	}
+	refs := map[string]string{}
+	if it.OrderLineNumber != 0 {
+		refs["orderLineNumber"] = strconv.Itoa(it.OrderLineNumber)
+	}
+	s := o.slots(itemOut{
+		path: path, lineNumber: line, identifiers: it.Identifiers, deposit: it.IsDepositItem != nil && *it.IsDepositItem,
+		texts:      map[string]string{"description": it.Description, "comments": it.Comments, "colorName": it.ColorName, "size": it.Size},
+		quantities: map[string]procuros.Decimal{"shippedQuantity": it.ShippedQuantity, "orderedQuantity": it.OrderedQuantity},
+		unit:       it.UnitOfMeasure, origin: it.OriginCountryCode,
+		weights: map[string]procuros.Decimal{"netWeight": it.NetWeight, "grossWeight": it.GrossWeight},
+		refs:    refs, batches: it.Batches, openQuantity: it.OpenQuantityAction,
+	})
+	o.notWrittenShipping(path, it)
+	// DESADV line order: LIN PIA IMD MEA QTY ALI DTM FTX, then the RFF,
+	// PCI (batches) and QVR groups.
+	o.emit(s.lin, s.pia, s.imd, s.mea, s.qty, s.ali, s.dtm, s.ftx, s.rff, s.pci, s.qvr)
+}
+
+// notWrittenShipping notes the fields of a shipping notice item that
+// DESADV has no place for.
+func (o *out) notWrittenShipping(path string, it procuros.ShippingNoticeItem) {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"unitPrice", it.UnitPrice != ""}, {"recommendedRetailPrice", it.RecommendedRetailPrice != ""}, {"tax", it.Tax != nil},
+		{"minimumRemainingShelfLifeInDays", it.MinimumRemainingShelfLifeInDays != nil}, {"colorCode", it.ColorCode != ""},
+		{"dimension", it.Dimension != ""}, {"hsCode", it.HSCode != ""}, {"organicControlPointNumber", it.OrganicControlPointNumber != ""},
+		{"fscNumber", it.FSCNumber != ""}, {"certifications", it.Certifications != nil}, {"breeder", it.Breeder != nil},
+		{"fattener", it.Fattener != nil}, {"slaughterer", it.Slaughterer != nil}, {"cutter", it.Cutter != nil},
+		{"slaughterDate", !it.SlaughterDate.IsZero()}, {"tradeClass", it.TradeClass != ""}, {"earTag", it.EarTag != ""},
+		{"birthdate", !it.Birthdate.IsZero()}, {"gender", it.Gender != ""},
+	} {
+		if f.set {
+			o.warnf(path+"."+f.name, "not written: EANCOM DESADV has no place for %s in the bridge's tables", f.name)
+		}
+	}
+}
+
+// quantityDifference returns shipped minus ordered, for a QVR.
+func quantityDifference(ordered, shipped procuros.Decimal) (string, bool) {
+	a, okA := rat(ordered)
+	b, okB := rat(shipped)
+	if !okA || !okB {
+		return "", false
+	}
+	return ratString(new(big.Rat).Sub(b, a)), true
+}

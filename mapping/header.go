@@ -1,0 +1,263 @@
+package mapping
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/edibridge/edibridge/mapping/structure"
+	"github.com/edibridge/edibridge/procuros"
+)
+
+// What the header parts of ORDERS, DESADV and INVOIC share: document name
+// and function, references, parties, currency, payment terms, free text.
+
+// documentType reads BGM C002 1001 by the documentNames table: the value
+// is the Procuros header type, "order" (and the like) for the plain one.
+func (c *in) documentType(bgm Seg) string {
+	code := value(bgm, 1, 1)
+	v, ok := c.t.DocumentNames.Get(code)
+	if !ok {
+		c.errorf(bgm, 1, 1, "document name %q is not mapped: the bridge maps %s with %s (tables: documentNames)", code, c.t.Message, strings.Join(c.t.DocumentNames.codes, ", "))
+		return ""
+	}
+	if v == plainDocument(c.t.Message) || v == NotCarried {
+		return ""
+	}
+	return v
+}
+
+// plainDocument is the documentNames value of a message's plain document,
+// which leaves the header's type empty.
+func plainDocument(message string) string {
+	switch message {
+	case "ORDERS":
+		return "order"
+	case "DESADV":
+		return "despatchAdvice"
+	case "INVOIC":
+		return "invoice"
+	}
+	return ""
+}
+
+// messageFunction checks BGM 1225 against the functions table.
+func (c *in) messageFunction(bgm Seg) {
+	code := value(bgm, 3, 1)
+	if code == "" {
+		return // EANCOM makes it mandatory; its absence changes nothing
+	}
+	if _, ok := c.t.Functions.Get(code); !ok {
+		c.errorf(bgm, 3, 1, "message function %q is not mapped: the bridge imports originals (tables: functions)", code)
+	}
+}
+
+// headerText reads an FTX at message level into the header field its
+// subject maps to. The fields are those the header has, in the order
+// comments, delivery, purchasing, legal information.
+func (c *in) headerText(s Seg, comments, delivery, purchasing, legal *string) {
+	field, ok := c.lookup(s, c.t.FreeText, 1, 1)
+	if !ok {
+		return
+	}
+	t := text(s, 4, 1, 5, textWidth)
+	switch field {
+	case "header.comments":
+		appendText(comments, t)
+	case "header.deliveryInformation":
+		appendText(delivery, t)
+	case "header.purchasingInformation":
+		appendText(purchasing, t)
+	case "header.legalInformation":
+		appendText(legal, t)
+	}
+}
+
+// headerReference reads an RFF group at message level (RFF and its DTM+171)
+// and hands field, segment, reference and date to set, which reports
+// whether the field has a place for the date; if not, a date given is noted
+// as not carried.
+func (c *in) headerReference(g *structure.Node, set func(field string, rff Seg, ref string, date procuros.DateTime) (dateUsed bool)) {
+	rff := first(g)
+	field, ok := c.lookup(rff, c.t.References, 1, 1)
+	var date procuros.DateTime
+	var dtm Seg
+	c.walk(g, handlers{segments: map[string]func(Seg){
+		"RFF": func(Seg) {},
+		"DTM": func(s Seg) {
+			if value(s, 1, 1) != "171" {
+				c.unmapped(s, value(s, 1, 1))
+				return
+			}
+			date, _, _ = c.date(s)
+			dtm = s
+		},
+	}})
+	if ok && !set(field, rff, value(rff, 1, 2), date) && !date.IsZero() {
+		c.warnf(dtm, 1, 2, "the date of reference %s %s is not carried: %s has no field for it", value(rff, 1, 1), value(rff, 1, 2), c.t.Transaction)
+	}
+}
+
+// A partyAt is a party read from a NAD group, with its role.
+type partyAt struct {
+	partyIn
+	role string
+	nad  Seg
+}
+
+// partyGroup reads a NAD group and its role from the parties table.
+func (c *in) partyGroup(g *structure.Node) partyAt {
+	nad := first(g)
+	role, _ := c.lookup(nad, c.t.Parties, 1, 1)
+	if role == "" {
+		// Not mapped (reported) or not carried: its group is read for
+		// nothing, so that its own segments are not reported twice.
+		return partyAt{nad: nad}
+	}
+	return partyAt{partyIn: c.party(g), role: role, nad: nad}
+}
+
+// assignParty stores a required party, once.
+func (c *in) assignParty(p partyAt, field *procuros.Party) {
+	if field.Name != "" || len(field.Identifiers) > 0 {
+		c.errorf(p.nad, 1, 1, "a second %s party (NAD+%s)", p.role, value(p.nad, 1, 1))
+		return
+	}
+	*field = p.party
+	if p.orderRef != "" {
+		c.errorf(p.nad, 0, 0, "the %s's order number (RFF+ON in its group) has no place in Procuros", p.role)
+	}
+}
+
+// assignOptional stores an optional party, once, and the order number it
+// gave in orderRef.
+func (c *in) assignOptional(p partyAt, have *procuros.Party, orderRef *string) *procuros.Party {
+	if have != nil {
+		c.errorf(p.nad, 1, 1, "a second %s party (NAD+%s)", p.role, value(p.nad, 1, 1))
+		return have
+	}
+	*orderRef = p.orderRef
+	party := p.party
+	return &party
+}
+
+// additional returns the AdditionalOrderIdentifiers, made if absent;
+// dropEmptyAdditional removes it again if nothing was set.
+func additional(a **procuros.AdditionalOrderIdentifiers) *procuros.AdditionalOrderIdentifiers {
+	if *a == nil {
+		*a = &procuros.AdditionalOrderIdentifiers{}
+	}
+	return *a
+}
+
+func dropEmptyAdditional(a **procuros.AdditionalOrderIdentifiers) {
+	if *a != nil && **a == (procuros.AdditionalOrderIdentifiers{}) {
+		*a = nil
+	}
+}
+
+// lastOf returns the last party's NAD, or def: where a missing party is reported.
+func lastOf(ps []partyAt, def Seg) Seg {
+	if len(ps) > 0 {
+		return ps[len(ps)-1].nad
+	}
+	return def
+}
+
+// require reports a field the transaction requires and the message lacks.
+func (c *in) require(at Seg, ok bool, what, field string) {
+	if !ok {
+		c.missing(at, what, field)
+	}
+}
+
+// currency reads a CUX group: the reference currency (C504 6347 = 2).
+func (c *in) currency(g *structure.Node, field *string) {
+	c.walk(g, handlers{segments: map[string]func(Seg){"CUX": func(s Seg) {
+		if q := value(s, 1, 1); q != "2" {
+			c.errorf(s, 1, 1, "currency qualifier %q is not the reference currency (2)", q)
+			return
+		}
+		c.setText(s, 1, 2, field, value(s, 1, 2), "currency")
+	}}})
+}
+
+// defaultText applies the tables' default for an empty field.
+func (c *in) defaultText(field *string, name string) {
+	if *field == "" {
+		*field = c.t.Defaults[name]
+	}
+}
+
+// paymentTerm reads a PAT group: days to pay (C112 2152 with 2151 D) and
+// the discount (PCD+12) for paying in time; a basic term (PAT+1) grants 0%.
+// A DTM+13 (due date) goes to due when the message has a place for it.
+func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.PaymentTerm {
+	pat := first(g)
+	var pt procuros.PaymentTerm
+	switch value(pat, 1, 1) {
+	case "1":
+		pt.Percentage = "0"
+	case "22":
+	default:
+		c.errorf(pat, 1, 1, "payment terms type %q is not mapped (1 basic, 22 discount are)", value(pat, 1, 1))
+	}
+	if unit := value(pat, 3, 3); unit != "" && unit != "D" {
+		c.errorf(pat, 3, 3, "payment period in %q is not mapped: Procuros counts days (D)", unit)
+	}
+	if n, ok := c.integer(pat, 3, 4); ok {
+		pt.PayInNumberOfDays = procuros.Int(n)
+	}
+	c.walk(g, handlers{segments: map[string]func(Seg){
+		"PAT": func(Seg) {},
+		"PCD": func(s Seg) {
+			if value(s, 1, 1) != "12" {
+				c.unmapped(s, value(s, 1, 1))
+				return
+			}
+			pt.Percentage = c.decimal(s, 1, 2)
+		},
+		"DTM": func(s Seg) {
+			if value(s, 1, 1) != "13" || due == nil {
+				c.unmapped(s, value(s, 1, 1))
+				return
+			}
+			if d, _, ok := c.date(s); ok {
+				c.setDate(s, due, d, "due date")
+			}
+		},
+	}})
+	if pt.PayInNumberOfDays == nil {
+		c.errorf(pat, 3, 4, "payment terms without a number of days; Procuros requires payInNumberOfDays")
+	}
+	if pt.Percentage == "" {
+		c.errorf(pat, 0, 0, "discount payment terms (PAT+22) without a percentage (PCD+12)")
+	}
+	return pt
+}
+
+// paymentTerm writes a PAT group: PAT+1 for a term without discount, else
+// PAT+22 with PCD+12.
+func (o *out) paymentTerm(path string, pt procuros.PaymentTerm) {
+	days := ""
+	if pt.PayInNumberOfDays != nil {
+		days = strconv.Itoa(*pt.PayInNumberOfDays)
+	}
+	r, ok := rat(pt.Percentage)
+	if ok && r.Sign() == 0 {
+		o.add("PAT", []string{"1"}, nil, []string{"5", "3", "D", days})
+		return
+	}
+	o.add("PAT", []string{"22"}, nil, []string{"5", "3", "D", days})
+	o.add("PCD", []string{"12", o.num(path+".percentage", pt.Percentage)})
+}
+
+// optionalParty writes a party if it is there.
+func (o *out) optionalParty(role, path string, p *procuros.Party, orderRef string) {
+	if p == nil {
+		if orderRef != "" {
+			o.errorf(path, "the %s's order number needs a %s party to carry it", role, role)
+		}
+		return
+	}
+	o.party(role, path, *p, orderRef)
+}

@@ -1,0 +1,261 @@
+package mapping
+
+import (
+	"fmt"
+
+	"github.com/edibridge/edibridge/edifact"
+	"github.com/edibridge/edibridge/mapping/structure"
+	"github.com/edibridge/edibridge/procuros"
+)
+
+// Seg is a segment of the message being mapped, with its position.
+type Seg = structure.Seg
+
+// in is the state of one message on its way to Procuros.
+type in struct {
+	tabs     *Tables
+	t        *MessageTables
+	msg      *edifact.Message
+	tree     *structure.Tree
+	mark     byte // the interchange's decimal mark
+	lines    int  // line items read so far, to number those without number
+	problems Problems
+}
+
+// handlers say what a level of the tree holds: a function per segment tag,
+// and per group, by the tag of the segment that starts it.
+type handlers struct {
+	segments map[string]func(Seg)
+	groups   map[string]func(*structure.Node)
+}
+
+// walk hands each segment and group of node n to its handler, in order. A
+// segment or group with no handler is reported as not mapped (unless the
+// tables ignore it).
+func (c *in) walk(n *structure.Node, h handlers) {
+	for _, s := range n.Segments {
+		if s.Tag == "UNH" || s.Tag == "UNT" {
+			continue
+		}
+		if f, ok := h.segments[s.Tag]; ok {
+			f(s)
+			continue
+		}
+		c.unmapped(s, "")
+	}
+	for _, g := range n.Children {
+		trigger := c.tree.Structure.Group(g.Group).Tag
+		if f, ok := h.groups[trigger]; ok {
+			f(g)
+			continue
+		}
+		for _, s := range allSegments(g) {
+			c.unmapped(s, "")
+		}
+	}
+}
+
+// allSegments lists the segments of a group occurrence and of everything in it.
+func allSegments(n *structure.Node) []Seg {
+	segs := append([]Seg(nil), n.Segments...)
+	for _, c := range n.Children {
+		segs = append(segs, allSegments(c)...)
+	}
+	return segs
+}
+
+// unmapped reports a segment (or qualified segment, what being its
+// qualifier) that no table maps: an error, unless the message's ignore
+// list names it.
+func (c *in) unmapped(s Seg, qualifier string) {
+	name := s.Tag
+	if qualifier != "" {
+		name += "+" + qualifier
+	}
+	for _, ig := range c.t.Ignore {
+		if ig == s.Tag || ig == name {
+			return
+		}
+	}
+	if qualifier != "" {
+		c.errorf(s, 1, 1, "%s: qualifier %q has no Procuros field in %s (map it, or ignore %s, in the partner's tables)", name, qualifier, c.t.Transaction, name)
+		return
+	}
+	c.errorf(s, 0, 0, "%s segments are not mapped to %s (ignore %s in the partner's tables to drop them)", s.Tag, c.t.Transaction, s.Tag)
+}
+
+func (c *in) add(s Seg, elem, comp int, warning bool, format string, args ...any) {
+	p := &Problem{Message: c.msg.Index, Ref: c.msg.Header.Ref, Warning: warning, Text: fmt.Sprintf(format, args...)}
+	if s.Segment != nil {
+		p.Pos, p.Tag, p.Element, p.Component = s.Pos, s.Tag, elem, comp
+	}
+	c.problems = append(c.problems, p)
+}
+
+// errorf reports that the message cannot be mapped because of element elem,
+// component comp (from 1; 0 for the whole) of segment s.
+func (c *in) errorf(s Seg, elem, comp int, format string, args ...any) {
+	c.add(s, elem, comp, false, format, args...)
+}
+
+// warnf notes something about the message that does not stop it.
+func (c *in) warnf(s Seg, elem, comp int, format string, args ...any) {
+	c.add(s, elem, comp, true, format, args...)
+}
+
+// missing reports a field the transaction requires and the message lacks,
+// at segment s (the place it would be expected, or the BGM).
+func (c *in) missing(s Seg, what, field string) {
+	c.errorf(s, 0, 0, "%s missing; %s requires %s", what, c.t.Transaction, field)
+}
+
+// value returns component comp of element elem (both from 1) of s.
+func value(s Seg, elem, comp int) string { return s.Value(elem-1, comp-1) }
+
+// decimal reads a number at elem/comp of s; "" if the component is empty.
+func (c *in) decimal(s Seg, elem, comp int) procuros.Decimal {
+	v := value(s, elem, comp)
+	if v == "" {
+		return ""
+	}
+	d, err := parseDecimal(v, c.mark)
+	if err != nil {
+		c.errorf(s, elem, comp, "%v", err)
+		return ""
+	}
+	return d
+}
+
+// integer reads a whole number at elem/comp of s; 0, false if empty or bad.
+func (c *in) integer(s Seg, elem, comp int) (int, bool) {
+	v := value(s, elem, comp)
+	if v == "" {
+		return 0, false
+	}
+	n, err := parseInt(v)
+	if err != nil {
+		c.errorf(s, elem, comp, "%v", err)
+		return 0, false
+	}
+	return n, true
+}
+
+// date reads the date of a DTM segment (C507: 2380 value, 2379 format). For
+// a range, end is its end.
+func (c *in) date(s Seg) (start, end procuros.DateTime, ok bool) {
+	v := value(s, 1, 2)
+	if v == "" {
+		c.errorf(s, 1, 2, "DTM+%s has no date", value(s, 1, 1))
+		return start, end, false
+	}
+	start, end, err := parseDate(v, value(s, 1, 3))
+	if err != nil {
+		c.errorf(s, 1, 2, "%v", err)
+		return start, end, false
+	}
+	return start, end, true
+}
+
+// lookup returns the table value for the code at elem/comp of s, or
+// reports the segment as not mapped and returns false. NotCarried values
+// return false quietly.
+func (c *in) lookup(s Seg, tab Table, elem, comp int) (string, bool) {
+	code := value(s, elem, comp)
+	v, ok := tab.Get(code)
+	if !ok {
+		c.unmapped(s, code)
+		return "", false
+	}
+	if v == NotCarried {
+		return "", false
+	}
+	return v, true
+}
+
+// text joins the parts of a free text (FTX C108 4440, IMD C273 7008) that
+// EDIFACT split over components.
+func text(s Seg, elem, first, last, width int) string {
+	var parts []string
+	e := s.Element(elem - 1)
+	for j := first - 1; j < last && j < e.Len(); j++ {
+		parts = append(parts, e.Component(j))
+	}
+	return joinWrapped(parts, width)
+}
+
+// appendText adds a paragraph to a text field, on a line of its own.
+func appendText(field *string, s string) {
+	if s == "" {
+		return
+	}
+	if *field != "" {
+		*field += "\n"
+	}
+	*field += s
+}
+
+// set stores a value in a field that must not be given twice with
+// different values (a field two segments can fill).
+func (c *in) setText(s Seg, elem, comp int, field *string, v, name string) {
+	if *field != "" && *field != v {
+		c.errorf(s, elem, comp, "%s given twice: %q and %q", name, *field, v)
+		return
+	}
+	*field = v
+}
+
+func (c *in) setDate(s Seg, field *procuros.DateTime, v procuros.DateTime, name string) {
+	if !field.IsZero() && !field.Time.Equal(v.Time) {
+		c.errorf(s, 1, 2, "%s given twice: %s and %s", name, field, v)
+		return
+	}
+	*field = v
+}
+
+func (c *in) setDecimal(s Seg, elem, comp int, field *procuros.Decimal, v procuros.Decimal, name string) {
+	if v == "" {
+		return
+	}
+	if *field != "" && !sameNumber(*field, v) {
+		c.errorf(s, elem, comp, "%s given twice: %s and %s", name, *field, v)
+		return
+	}
+	*field = v
+}
+
+func sameNumber(a, b procuros.Decimal) bool {
+	ra, okA := a.Rat()
+	rb, okB := b.Rat()
+	return okA && okB && ra.Cmp(rb) == 0
+}
+
+// children returns the child group occurrences of n started by trigger.
+func (c *in) children(n *structure.Node, trigger string) []*structure.Node {
+	var out []*structure.Node
+	for _, g := range n.Children {
+		if c.tree.Structure.Group(g.Group).Tag == trigger {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// first returns the trigger segment of a group occurrence.
+func first(n *structure.Node) Seg { return n.Segments[0] }
+
+// where names a place for texts: "NAD+BY".
+func where(s Seg) string {
+	if q := value(s, 1, 1); q != "" {
+		return s.Tag + "+" + q
+	}
+	return s.Tag
+}
+
+// unh returns the message's UNH: where a problem of the whole message is
+// reported.
+func (c *in) unh() Seg {
+	if s, ok := c.tree.Root.First("UNH"); ok {
+		return s
+	}
+	return Seg{}
+}

@@ -1,0 +1,484 @@
+package mapping
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/edibridge/edibridge/mapping/structure"
+	"github.com/edibridge/edibridge/procuros"
+)
+
+// INVOIC <-> INVOICE. The tables are in tables/invoic.yaml.
+
+var invoicFields = fieldSet{
+	documentNames: []string{"invoice"},
+	functions:     []string{"original"},
+	dates: []string{"header.invoiceDate", "header.expectedDeliveryDate", "header.requestedDeliveryDate", "header.orderDate",
+		"header.shippingNoticeDate"},
+	references: []string{"header.orderIdentifier", "header.shippingNoticeIdentifier", "header.deliveryNoteIdentifier",
+		"header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.contractReference", "header.promotionCode"},
+	parties:          []string{"buyer", "supplier", "shipTo", "billTo", "billFrom", "finalRecipient"},
+	partyOrders:      []string{"order"},
+	freeText:         []string{"header.comments", "header.deliveryInformation", "header.purchasingInformation", "header.legalInformation"},
+	amounts:          []string{"subtotalAmount", "netAmount", "grossAmount", "dueAmount", "taxTotal", "totalCharges", "totalAllowances"},
+	itemDates:        []string{"expectedDeliveryDate", "requestedDeliveryDate"},
+	itemQuantities:   []string{"quantity", "freeQuantity", "orderedQuantity"},
+	itemPrices:       []string{"netPrice", "grossPrice", "recommendedRetailPrice"},
+	itemAmounts:      []string{"lineAmount"},
+	itemReferences:   []string{"orderIdentifier", "orderLineNumber", "shippingNoticeIdentifier", "contractReference", "promotionCode"},
+	itemFreeText:     []string{"comments"},
+	itemDescriptions: []string{"description", "colorName", "size"},
+	itemCodes:        []string{"deposit"},
+	itemMeasures:     []string{"netWeight", "grossWeight"},
+	defaults:         map[string][]string{"currency": nil, "unitOfMeasure": unitsAllowed},
+}
+
+// invoiceDates are the dates of an invoice header that come from DTM at
+// message level; references may also set the order's and shipping
+// notice's, and those win.
+type invoiceDates struct {
+	order, shippingNotice procuros.DateTime
+	orderAt, noticeAt     Seg
+}
+
+// invoicIn maps an INVOIC message to an INVOICE.
+func invoicIn(c *in) procuros.Content {
+	var inv procuros.Invoice
+	h := &inv.Header
+	var bgm Seg
+	var parties []partyAt
+	var fallback invoiceDates
+	var deliveryNote string
+	var deliveryNoteDate procuros.DateTime
+	var lineTax Seg // a TAX at message level: every line's that states none
+	var headerMods []procuros.ModificationGroup
+	var headerModsSeg Seg
+	sum := newSummaryIn()
+	uns := 0
+	if s, ok := c.tree.Root.First("UNS"); ok {
+		uns = s.Pos
+	}
+	inSummary := func(g *structure.Node) bool { return uns > 0 && first(g).Pos > uns }
+	c.walk(c.tree.Root, handlers{
+		segments: map[string]func(Seg){
+			"BGM": func(s Seg) {
+				bgm = s
+				c.documentType(s)
+				h.InvoiceIdentifier = value(s, 2, 1)
+				c.messageFunction(s)
+			},
+			"DTM": func(s Seg) { c.invoiceDate(s, h, &fallback) },
+			"FTX": func(s Seg) {
+				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+			},
+		},
+		groups: map[string]func(*structure.Node){
+			"RFF": func(g *structure.Node) {
+				c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
+					switch field {
+					case "header.orderIdentifier":
+						c.setText(s, 1, 2, &h.OrderIdentifier, ref, "order number")
+						c.setDateIf(s, &h.OrderDate, date, "order date")
+						return true
+					case "header.shippingNoticeIdentifier":
+						c.setText(s, 1, 2, &h.ShippingNoticeIdentifier, ref, "despatch advice number")
+						c.setDateIf(s, &h.ShippingNoticeDate, date, "despatch advice date")
+						return true
+					case "header.deliveryNoteIdentifier":
+						c.setText(s, 1, 2, &deliveryNote, ref, "delivery note number")
+						deliveryNoteDate = date
+						return true
+					case "header.AdditionalOrderIdentifiers.supplierOrderIdentifier":
+						c.setText(s, 1, 2, &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, ref, "supplier's order number")
+					case "header.contractReference":
+						c.setText(s, 1, 2, &h.ContractReference, ref, "contract reference")
+					case "header.promotionCode":
+						c.setText(s, 1, 2, &h.PromotionCode, ref, "promotion code")
+					}
+					return false
+				})
+			},
+			"NAD": func(g *structure.Node) { parties = append(parties, c.partyGroup(g)) },
+			"CUX": func(g *structure.Node) { c.currency(g, &h.Currency) },
+			"PAT": func(g *structure.Node) {
+				if pt, ok := c.invoicePaymentTerm(g, &h.InvoiceDueDate); ok {
+					h.PaymentTerms = append(h.PaymentTerms, pt)
+				}
+			},
+			"TAX": func(g *structure.Node) {
+				if inSummary(g) {
+					sum.taxes = append(sum.taxes, c.taxBreakdown(g))
+					return
+				}
+				c.walk(g, handlers{segments: map[string]func(Seg){"TAX": func(Seg) {}}})
+				if lineTax.Segment != nil {
+					c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
+				}
+				lineTax = first(g)
+			},
+			"ALC": func(g *structure.Node) {
+				if inSummary(g) {
+					// Totals by kind of allowance or charge: the message
+					// has said them already, at message or line level.
+					c.walk(g, handlers{segments: map[string]func(Seg){"ALC": func(Seg) {}, "ALI": func(Seg) {}, "MOA": func(Seg) {}}})
+					return
+				}
+				c.allowance(g, &headerMods, &headerModsSeg)
+			},
+			"LIN": func(g *structure.Node) { inv.Items = append(inv.Items, c.invoiceItem(g, lineTax)) },
+			"MOA": func(g *structure.Node) { c.summaryAmountGroup(g, sum) },
+		},
+	})
+	if bgm.Segment == nil {
+		c.missing(c.unh(), "BGM", "an invoice number")
+		return &inv
+	}
+	for _, p := range parties {
+		add := func() *procuros.AdditionalOrderIdentifiers { return additional(&h.AdditionalOrderIdentifiers) }
+		switch p.role {
+		case "buyer":
+			c.assignParty(p, &h.Buyer)
+		case "supplier":
+			c.assignParty(p, &h.Supplier)
+		case "shipTo":
+			h.ShipTo = c.assignOptional(p, h.ShipTo, &add().ShipToOrderIdentifier)
+		case "billTo":
+			h.BillTo = c.assignOptional(p, h.BillTo, &add().BillToOrderIdentifier)
+		case "billFrom":
+			h.BillFrom = c.assignOptional(p, h.BillFrom, &add().BillFromOrderIdentifier)
+		case "finalRecipient":
+			h.FinalRecipient = c.assignOptional(p, h.FinalRecipient, &add().FinalRecipientOrderIdentifier)
+		}
+	}
+	dropEmptyAdditional(&h.AdditionalOrderIdentifiers)
+	c.defaultText(&h.Currency, "currency")
+	if h.ShippingNoticeIdentifier == "" && deliveryNote != "" {
+		h.ShippingNoticeIdentifier = deliveryNote
+		c.setDateIf(bgm, &h.ShippingNoticeDate, deliveryNoteDate, "delivery note date")
+	}
+	c.invoiceFallbacks(h, fallback)
+	inv.Summary = c.invoiceSummary(sum, headerMods, headerModsSeg, bgm)
+	c.require(bgm, h.InvoiceIdentifier != "", "invoice number (BGM C106 1004)", "invoiceIdentifier")
+	c.require(bgm, !h.InvoiceDate.IsZero(), "invoice date (DTM+137)", "invoiceDate")
+	c.require(bgm, h.OrderIdentifier != "", "order number (RFF+ON)", "orderIdentifier")
+	c.require(bgm, !h.OrderDate.IsZero(), "order date (DTM+171 after RFF+ON, or DTM+4)", "orderDate")
+	c.require(bgm, h.ShippingNoticeIdentifier != "", "despatch advice or delivery note number (RFF+AAK or RFF+DQ)", "shippingNoticeIdentifier")
+	c.require(bgm, !h.ShippingNoticeDate.IsZero(), "despatch advice date (DTM+171 after RFF+AAK or DQ, or the despatch date DTM+11)", "shippingNoticeDate")
+	c.require(lastOf(parties, bgm), len(h.Buyer.Identifiers) > 0, "BY party", "buyer")
+	c.require(lastOf(parties, bgm), len(h.Supplier.Identifiers) > 0, "SU party", "supplier")
+	c.require(bgm, len(inv.Items) > 0, "line items (LIN)", "items")
+	return &inv
+}
+
+// setDateIf sets a date field if date is given.
+func (c *in) setDateIf(s Seg, field *procuros.DateTime, date procuros.DateTime, name string) {
+	if !date.IsZero() {
+		c.setDate(s, field, date, name)
+	}
+}
+
+// invoiceDate reads a DTM at message level. The order's and the shipping
+// notice's dates are kept aside: the DTM+171 of their references win.
+func (c *in) invoiceDate(s Seg, h *procuros.InvoiceHeader, fb *invoiceDates) {
+	field, ok := c.lookup(s, c.t.Dates, 1, 1)
+	if !ok {
+		return
+	}
+	d, _, ok := c.date(s)
+	if !ok {
+		return
+	}
+	switch field {
+	case "header.invoiceDate":
+		c.setDate(s, &h.InvoiceDate, d, "invoice date")
+	case "header.expectedDeliveryDate":
+		c.setDate(s, &h.ExpectedDeliveryDate, d, "delivery date")
+	case "header.requestedDeliveryDate":
+		c.setDate(s, &h.RequestedDeliveryDate, d, "requested delivery date")
+	case "header.orderDate":
+		fb.order, fb.orderAt = d, s
+	case "header.shippingNoticeDate":
+		fb.shippingNotice, fb.noticeAt = d, s
+	}
+}
+
+// invoiceFallbacks fills the order's and the shipping notice's dates from
+// message-level dates when their references carry none.
+func (c *in) invoiceFallbacks(h *procuros.InvoiceHeader, fb invoiceDates) {
+	if h.OrderDate.IsZero() && !fb.order.IsZero() {
+		h.OrderDate = fb.order
+	}
+	if h.ShippingNoticeDate.IsZero() && !fb.shippingNotice.IsZero() {
+		h.ShippingNoticeDate = fb.shippingNotice
+		c.warnf(fb.noticeAt, 1, 2, "the despatch advice has no date of its own (DTM+171): the despatch date is sent as shippingNoticeDate")
+	}
+}
+
+// invoicePaymentTerm reads a PAT group. A fixed date (PAT+3) carries only
+// the due date (DTM+13) and no term.
+func (c *in) invoicePaymentTerm(g *structure.Node, due *procuros.DateTime) (procuros.PaymentTerm, bool) {
+	if value(first(g), 1, 1) == "3" {
+		c.walk(g, handlers{segments: map[string]func(Seg){
+			"PAT": func(Seg) {},
+			"DTM": func(s Seg) {
+				if value(s, 1, 1) != "13" {
+					c.unmapped(s, value(s, 1, 1))
+					return
+				}
+				if d, _, ok := c.date(s); ok {
+					c.setDate(s, due, d, "due date")
+				}
+			},
+		}})
+		return procuros.PaymentTerm{}, false
+	}
+	return c.paymentTerm(g, due), true
+}
+
+// invoiceItem maps a line item group to an INVOICE item. tax is the
+// message-level TAX, for a line without one.
+func (c *in) invoiceItem(g *structure.Node, tax Seg) procuros.InvoiceItem {
+	d := c.item(g, handlers{})
+	it := procuros.InvoiceItem{
+		LineNumber:               procuros.Int(d.lineNumber),
+		Identifiers:              d.identifiers,
+		IsDepositItem:            procuros.Bool(d.deposit),
+		IsInvoicedItem:           procuros.Bool(true),
+		Description:              d.texts["description"],
+		Comments:                 d.texts["comments"],
+		ColorName:                d.texts["colorName"],
+		Size:                     d.texts["size"],
+		Quantity:                 d.quantities["quantity"],
+		FreeQuantity:             d.quantities["freeQuantity"],
+		OrderedQuantity:          d.quantities["orderedQuantity"],
+		UnitOfMeasure:            d.unit,
+		RecommendedRetailPrice:   d.prices["recommendedRetailPrice"],
+		OrderIdentifier:          d.refs["orderIdentifier"],
+		OrderDate:                d.refDates["orderIdentifier"],
+		ShippingNoticeIdentifier: d.refs["shippingNoticeIdentifier"],
+		ShippingNoticeDate:       d.refDates["shippingNoticeIdentifier"],
+		ContractReference:        d.refs["contractReference"],
+		PromotionCode:            d.refs["promotionCode"],
+		RequestedDeliveryDate:    d.dates["requestedDeliveryDate"],
+		ExpectedDeliveryDate:     d.dates["expectedDeliveryDate"],
+		OriginCountryCode:        d.origin,
+		NetWeight:                d.weights["netWeight"],
+		GrossWeight:              d.weights["grossWeight"],
+		ModificationGroups:       d.mods,
+	}
+	if it.UnitOfMeasure == "" {
+		it.UnitOfMeasure = procuros.UnitOfMeasure(c.t.Defaults["unitOfMeasure"])
+	}
+	if ref := d.refs["orderLineNumber"]; ref != "" {
+		n, err := parseInt(ref)
+		if err != nil {
+			c.errorf(d.lin, 0, 0, "line %d: order line number (RFF+LI) %v", d.lineNumber, err)
+		}
+		it.OrderLineNumber = n
+	}
+	it.UnitPrice = c.unitPrice(d)
+	if it.UnitPrice == "" {
+		it.UnitPrice = c.priceFromAmount(d, it.Quantity)
+	}
+	if d.tax == nil && tax.Segment != nil {
+		d.tax, d.taxRate, d.taxCategory = &procuros.Tax{Percentage: c.taxRate(tax)}, tax, c.taxCategory(tax)
+	}
+	it.Tax = c.lineTax(d, it.Quantity, it.UnitPrice)
+	if it.Quantity == "" {
+		c.errorf(d.lin, 0, 0, "line %d has no invoiced quantity (QTY+47); %s requires quantity", d.lineNumber, c.t.Transaction)
+	}
+	if it.UnitPrice == "" {
+		c.errorf(d.lin, 0, 0, "line %d has no price (PRI+AAA or AAB) nor line amount (MOA+203); %s requires unitPrice", d.lineNumber, c.t.Transaction)
+	}
+	if it.Tax == nil {
+		c.errorf(d.lin, 0, 0, "line %d has no tax (TAX+7 in the line or at message level); %s requires tax", d.lineNumber, c.t.Transaction)
+	} else if it.Tax.Amount == "" {
+		c.errorf(d.taxRate, 0, 0, "line %d: the tax amount (MOA+124) is missing and cannot be computed without line amount, or quantity and price", d.lineNumber)
+	}
+	c.unusedRefDates(d, "orderIdentifier", "shippingNoticeIdentifier")
+	c.checkItem(d, it.Quantity, it.UnitPrice)
+	return it
+}
+
+// priceFromAmount derives a unit price from the line amount (MOA+203) and
+// the quantity, for a line without PRI.
+func (c *in) priceFromAmount(d *itemData, quantity procuros.Decimal) procuros.Decimal {
+	amount, okA := rat(d.amounts["lineAmount"])
+	q, okQ := rat(quantity)
+	if !okA || !okQ || q.Sign() == 0 || len(d.mods) > 0 {
+		return ""
+	}
+	p := procuros.Decimal(ratString(new(big.Rat).Quo(amount, q)))
+	c.warnf(d.lin, 0, 0, "line %d has no price (PRI): unit price %s computed from the line amount", d.lineNumber, p)
+	return p
+}
+
+// invoiceSummary builds the summary from the summary section and the
+// message-level allowances and charges. The due amount is the gross amount
+// when the message states none (Procuros: deposits are not yet supported).
+func (c *in) invoiceSummary(sum *summaryIn, mods []procuros.ModificationGroup, modsAt, bgm Seg) *procuros.Summary {
+	s, at := c.statedSummary(sum, mods, modsAt, bgm)
+	if s.Tax != nil && len(s.Tax.Items) == 0 {
+		c.errorf(at, 0, 0, "a tax total without breakdown by rate (TAX groups after UNS); Procuros requires it")
+	}
+	if len(mods) > 0 && (s.TotalCharges == "" || s.TotalAllowances == "") {
+		charges, allowances, ok := allModificationTotals(mods)
+		if ok && s.TotalCharges == "" {
+			s.TotalCharges = roundCents(charges)
+		}
+		if ok && s.TotalAllowances == "" {
+			s.TotalAllowances = roundCents(allowances)
+		}
+	}
+	if s.DueAmount == "" {
+		s.DueAmount = s.GrossAmount
+	}
+	if s.DueAmount == "" {
+		c.errorf(at, 0, 0, "no invoice amount (MOA+77 or MOA+86) nor amount due (MOA+9); the summary requires dueAmount")
+	}
+	return s
+}
+
+// invoicOut writes an INVOICE as an INVOIC message body.
+func invoicOut(o *out, content procuros.Content) {
+	inv := content.(*procuros.Invoice)
+	h := inv.Header
+	o.add("BGM", []string{o.code(o.t.DocumentNames, "invoice", "header", "document name")}, []string{h.InvoiceIdentifier},
+		[]string{o.code(o.t.Functions, "original", "header", "message function")})
+	o.dtm(o.t.Dates, "header.invoiceDate", "header.invoiceDate", h.InvoiceDate)
+	o.dtm(o.t.Dates, "header.expectedDeliveryDate", "header.expectedDeliveryDate", h.ExpectedDeliveryDate)
+	o.dtm(o.t.Dates, "header.requestedDeliveryDate", "header.requestedDeliveryDate", h.RequestedDeliveryDate)
+	o.ftx(o.t.FreeText, "header.comments", "header.comments", h.Comments)
+	o.ftx(o.t.FreeText, "header.deliveryInformation", "header.deliveryInformation", h.DeliveryInformation)
+	o.ftx(o.t.FreeText, "header.purchasingInformation", "header.purchasingInformation", h.PurchasingInformation)
+	o.ftx(o.t.FreeText, "header.legalInformation", "header.legalInformation", h.LegalInformation)
+	o.rff(o.t.References, "header.orderIdentifier", "header.orderIdentifier", h.OrderIdentifier, h.OrderDate)
+	o.rff(o.t.References, "header.shippingNoticeIdentifier", "header.shippingNoticeIdentifier", h.ShippingNoticeIdentifier, h.ShippingNoticeDate)
+	add := h.AdditionalOrderIdentifiers
+	if add == nil {
+		add = &procuros.AdditionalOrderIdentifiers{}
+	}
+	o.rff(o.t.References, "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", add.SupplierOrderIdentifier, procuros.DateTime{})
+	o.rff(o.t.References, "header.contractReference", "header.contractReference", h.ContractReference, procuros.DateTime{})
+	o.rff(o.t.References, "header.promotionCode", "header.promotionCode", h.PromotionCode, procuros.DateTime{})
+	o.party("supplier", "header.supplier", h.Supplier, "")
+	o.party("buyer", "header.buyer", h.Buyer, "")
+	o.optionalParty("shipTo", "header.shipTo", h.ShipTo, add.ShipToOrderIdentifier)
+	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
+	o.optionalParty("billFrom", "header.billFrom", h.BillFrom, add.BillFromOrderIdentifier)
+	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
+	if add.ShipFromOrderIdentifier != "" {
+		o.errorf("header.AdditionalOrderIdentifiers.shipFromOrderIdentifier", "an INVOICE has no ship-from party to carry it")
+	}
+	if h.OrganicControlPointNumber != "" {
+		o.warnf("header.organicControlPointNumber", "not written: INVOIC has no place for it in the bridge's tables")
+	}
+	if h.Version != 0 {
+		o.warnf("header.version", "not written: EANCOM has no document version")
+	}
+	if h.Currency != "" {
+		o.add("CUX", []string{"2", h.Currency, "4"})
+	}
+	for i, pt := range h.PaymentTerms {
+		path := fmt.Sprintf("header.paymentTerms[%d]", i)
+		o.paymentTerm(path, pt)
+		if i == 0 && !h.InvoiceDueDate.IsZero() {
+			v, format := formatDate(h.InvoiceDueDate)
+			o.add("DTM", []string{"13", v, format})
+		}
+	}
+	if len(h.PaymentTerms) == 0 && !h.InvoiceDueDate.IsZero() {
+		v, format := formatDate(h.InvoiceDueDate)
+		o.add("PAT", []string{"3"})
+		o.add("DTM", []string{"13", v, format})
+	}
+	if inv.Summary != nil {
+		var alc []segmentSpec
+		for _, g := range inv.Summary.ModificationGroups {
+			o.allowanceSegments(&alc, "summary.modificationGroups", g)
+		}
+		o.emit(alc)
+	}
+	for i, it := range inv.Items {
+		o.invoiceLine(fmt.Sprintf("items[%d]", i), it)
+	}
+	o.add("UNS", []string{"S"})
+	o.add("CNT", []string{"2", strconv.Itoa(len(inv.Items))})
+	if inv.Summary != nil {
+		o.invoiceSummary(*inv.Summary)
+	}
+}
+
+// taxCategory returns the duty or tax category code (5305) of a tax
+// breakdown. Procuros's category is free text ("sales" in its examples): a
+// text the table does not know is written as S, standard rate, when the
+// rate is positive; at 0% it could be any of exempt, zero-rated, reverse
+// charge or export, and is an error.
+func (o *out) taxCategory(path string, t procuros.TaxBreakdown) string {
+	if code, ok := o.tabs.TaxCategories.Code(t.Category); ok {
+		return code
+	}
+	if _, isCode := o.tabs.TaxCategories.Get(t.Category); isCode {
+		return t.Category
+	}
+	if r, ok := rat(t.Percentage); ok && r.Sign() > 0 {
+		o.warnf(path+".category", "tax category %q has no code (tables: taxCategories): written as S, standard rate", t.Category)
+		return "S"
+	}
+	o.errorf(path+".category", "tax category %q at %s%% has no code (tables: taxCategories): exempt, zero-rated, reverse charge or export cannot be told", t.Category, t.Percentage)
+	return ""
+}
+
+// invoiceLine writes an invoice item.
+func (o *out) invoiceLine(path string, it procuros.InvoiceItem) {
+	if len(it.SubItems) > 0 {
+		o.errorf(path+".subItems", "sub-items are not written (EANCOM sub-lines are not mapped)")
+	}
+	if it.IsInvoicedItem != nil && !*it.IsInvoicedItem {
+		o.errorf(path+".isInvoicedItem", "an item that is not invoiced is a sub-item's parent, and sub-items are not written")
+	}
+	line := 0
+	if it.LineNumber != nil {
+		line = *it.LineNumber
+	}
+	refs := map[string]string{"orderIdentifier": it.OrderIdentifier, "shippingNoticeIdentifier": it.ShippingNoticeIdentifier,
+		"contractReference": it.ContractReference, "promotionCode": it.PromotionCode}
+	if it.OrderLineNumber != 0 {
+		refs["orderLineNumber"] = strconv.Itoa(it.OrderLineNumber)
+	}
+	if it.ShippingNoticeLineNumber != 0 {
+		o.warnf(path+".shippingNoticeLineNumber", "not written: EANCOM INVOIC has no reference to a despatch advice line")
+	}
+	s := o.slots(itemOut{
+		path: path, lineNumber: line, identifiers: it.Identifiers, deposit: it.IsDepositItem != nil && *it.IsDepositItem,
+		texts:      map[string]string{"description": it.Description, "comments": it.Comments, "colorName": it.ColorName, "size": it.Size},
+		quantities: map[string]procuros.Decimal{"quantity": it.Quantity, "freeQuantity": it.FreeQuantity, "orderedQuantity": it.OrderedQuantity},
+		unit:       it.UnitOfMeasure, unitPrice: it.UnitPrice, rrp: it.RecommendedRetailPrice,
+		dates: map[string]procuros.DateTime{"requestedDeliveryDate": it.RequestedDeliveryDate, "expectedDeliveryDate": it.ExpectedDeliveryDate},
+		refs:  refs, refDates: map[string]procuros.DateTime{"orderIdentifier": it.OrderDate, "shippingNoticeIdentifier": it.ShippingNoticeDate},
+		tax: it.Tax, mods: it.ModificationGroups, origin: it.OriginCountryCode,
+		weights: map[string]procuros.Decimal{"netWeight": it.NetWeight, "grossWeight": it.GrossWeight},
+	})
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"colorCode", it.ColorCode != ""}, {"dimension", it.Dimension != ""}, {"hsCode", it.HSCode != ""},
+		{"organicControlPointNumber", it.OrganicControlPointNumber != ""}, {"fscNumber", it.FSCNumber != ""},
+		{"certifications", it.Certifications != nil}, {"batches", len(it.Batches) > 0},
+	} {
+		if f.set {
+			o.warnf(path+"."+f.name, "not written: EANCOM INVOIC has no place for %s in the bridge's tables", f.name)
+		}
+	}
+	// INVOIC line order: LIN PIA IMD MEA QTY ALI DTM FTX, then the MOA,
+	// PRI, RFF, TAX and ALC groups.
+	o.emit(s.lin, s.pia, s.imd, s.mea, s.qty, s.ali, s.dtm, s.ftx, s.moa, s.pri, s.rff, s.tax, s.alc)
+}
+
+// invoiceSummary writes the summary section after UNS: the totals (MOA),
+// and a TAX group per rate.
+func (o *out) invoiceSummary(s procuros.Summary) {
+	o.emit(o.summaryAmounts(s), o.summaryTaxes(s))
+}

@@ -1,0 +1,144 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/edibridge/edibridge/edifact"
+	"github.com/edibridge/edibridge/mapping/structure"
+	"github.com/edibridge/edibridge/procuros"
+)
+
+// A Mapper translates EANCOM messages into Procuros transactions and back,
+// by its tables. It holds no state of its own and is safe for concurrent use.
+type Mapper struct {
+	tabs *Tables
+}
+
+// New returns a Mapper on the built-in tables with a partner's overrides
+// (nil for none) in front.
+func New(overrides *Tables) (*Mapper, error) {
+	base, err := BuiltinTables()
+	if err != nil {
+		return nil, err
+	}
+	tabs, err := base.With(overrides)
+	if err != nil {
+		return nil, err
+	}
+	return &Mapper{tabs: tabs}, nil
+}
+
+// Tables returns the tables the Mapper uses.
+func (m *Mapper) Tables() *Tables { return m.tabs }
+
+// A Result is one message mapped to a Procuros transaction.
+type Result struct {
+	Content  procuros.Content // the transaction's typed content
+	Warnings Problems         // notes for the journal: tolerated faults, values derived
+}
+
+// Transaction returns the body to post to Procuros.
+func (r *Result) Transaction() procuros.SentTransaction {
+	return procuros.NewSentTransaction(r.Content)
+}
+
+// ErrNotMapped is wrapped by the error for a message type (or function)
+// the bridge does not map yet.
+var ErrNotMapped = errors.New("not mapped")
+
+// ToProcuros maps one message. When it cannot, the error is Problems, one
+// per thing wrong, each naming message, segment, element and rule.
+func (m *Mapper) ToProcuros(msg *edifact.Message) (*Result, error) {
+	mt, ok := m.tabs.Messages[msg.Header.Type.Type]
+	if !ok {
+		return nil, Problems{{Message: msg.Index, Ref: msg.Header.Ref, Pos: 1, Tag: "UNH", Element: 2, Component: 1,
+			Text: fmt.Sprintf("%s messages are %v (the bridge maps %s)", msg.Header.Type.Type, ErrNotMapped, m.tabs.messageList())}}
+	}
+	s, err := structure.Lookup(msg.Header.Type)
+	if err != nil {
+		return nil, Problems{{Message: msg.Index, Ref: msg.Header.Ref, Pos: 1, Tag: "UNH", Element: 2, Text: err.Error()}}
+	}
+	if p := m.documentNotMapped(msg, mt); p != nil {
+		return nil, Problems{p}
+	}
+	tree, sps := structure.Build(msg, s)
+	c := &in{tabs: m.tabs, t: mt, msg: msg, tree: tree, mark: msg.Delimiters.Decimal}
+	for _, w := range msg.Warnings {
+		c.problems = append(c.problems, fromSyntax(w))
+	}
+	for _, sp := range sps {
+		c.problems = append(c.problems, fromStructure(sp))
+	}
+	content := messageMappings[msg.Header.Type.Type].in(c)
+	if errs := c.problems.Errors(); len(errs) > 0 {
+		return nil, c.problems
+	}
+	return &Result{Content: content, Warnings: c.problems.Warnings()}, nil
+}
+
+// documentNotMapped reports a message whose document name (BGM C002 1001)
+// the tables do not map: it is a different document (a credit note in an
+// INVOIC, a change in an ORDERS), and nothing else about it matters yet.
+func (m *Mapper) documentNotMapped(msg *edifact.Message, mt *MessageTables) *Problem {
+	for i, seg := range msg.Segments {
+		if seg.Tag != "BGM" {
+			continue
+		}
+		code := seg.Value(0, 0)
+		if _, ok := mt.DocumentNames.Get(code); ok {
+			return nil
+		}
+		text := fmt.Sprintf("document name %q is not mapped: the bridge maps %s with %s (tables: documentNames)",
+			code, mt.Message, strings.Join(mt.DocumentNames.codes, ", "))
+		if hint, ok := documentHints[mt.Message+" "+code]; ok {
+			text += "; " + hint
+		}
+		return &Problem{Message: msg.Index, Ref: msg.Header.Ref, Pos: i + 1, Tag: "BGM", Element: 1, Component: 1, Text: text}
+	}
+	return nil
+}
+
+// documentHints say what an unmapped document is, where it is well known.
+var documentHints = map[string]string{
+	"INVOIC 381": "381 is a credit note, a CREDIT_NOTE transaction, which the bridge does not map yet",
+	"INVOIC 383": "383 is a debit note, which Procuros has no transaction for",
+	"ORDERS 230": "230 is an order change, which the bridge does not import (Procuros versions orders itself)",
+}
+
+func (t *Tables) messageList() string {
+	names := t.messageNames()
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// A messageMapping is the code of one message type: both directions.
+type messageMapping struct {
+	in  func(c *in) procuros.Content
+	out func(o *out, content procuros.Content)
+	// types are the Procuros content types it writes, with the association
+	// code of each directory.
+	transaction procuros.TransactionType
+	versions    map[string]string // directory -> association code, e.g. D96A -> EAN008
+}
+
+// messageMappings are the messages the bridge maps, by EDIFACT type.
+var messageMappings = map[string]messageMapping{
+	"ORDERS": {in: ordersIn, out: ordersOut, transaction: procuros.TypeOrder, versions: map[string]string{"D96A": "EAN008", "D01B": "EAN010"}},
+	"DESADV": {in: desadvIn, out: desadvOut, transaction: procuros.TypeShippingNotice, versions: map[string]string{"D96A": "EAN005", "D01B": "EAN007"}},
+	"INVOIC": {in: invoicIn, out: invoicOut, transaction: procuros.TypeInvoice, versions: map[string]string{"D96A": "EAN008", "D01B": "EAN010"}},
+}
+
+// messageFields are the values each message's tables may name.
+var messageFields = map[string]fieldSet{
+	"ORDERS": ordersFields,
+	"DESADV": desadvFields,
+	"INVOIC": invoicFields,
+}

@@ -1,0 +1,331 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/edibridge/edibridge/mapping/structure"
+	"github.com/edibridge/edibridge/procuros"
+)
+
+// ORDERS <-> ORDER. The tables are in tables/orders.yaml.
+
+var ordersFields = fieldSet{
+	documentNames:    []string{"order", "BLANKET_ORDER", "CALL_OFF_ORDER", "CONSIGNMENT_ORDER", "SAMPLE_ORDER", "RUSH_ORDER", "CROSS_DOCKING_ORDER"},
+	functions:        []string{"original"},
+	dates:            []string{"header.orderDate", "header.requestedDeliveryDate", "items.requestedEarliestDeliveryDate", "items.requestedLatestDeliveryDate", "items.requestedDeliveryDate"},
+	references:       []string{"header.contractReference", "header.promotionCode", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier"},
+	parties:          []string{"buyer", "supplier", "shipTo", "billTo", "finalRecipient"},
+	partyOrders:      []string{"order"},
+	freeText:         []string{"header.comments", "header.deliveryInformation", "header.purchasingInformation", "header.legalInformation"},
+	amounts:          []string{"subtotalAmount", "netAmount", "grossAmount", "dueAmount", "taxTotal", "totalCharges", "totalAllowances"},
+	itemDates:        []string{"requestedDeliveryDate", "requestedEarliestDeliveryDate", "requestedLatestDeliveryDate"},
+	itemQuantities:   []string{"quantity"},
+	itemPrices:       []string{"netPrice", "grossPrice", "recommendedRetailPrice"},
+	itemAmounts:      []string{"lineAmount"},
+	itemReferences:   []string{"contractReference", "promotionCode"},
+	itemFreeText:     []string{"comments"},
+	itemDescriptions: []string{"description", "brand", "colorName", "size"},
+	itemCodes:        []string{"deposit"},
+	itemMeasures:     []string{"netWeight", "grossWeight"},
+	defaults:         map[string][]string{"currency": nil, "unitOfMeasure": unitsAllowed},
+}
+
+// ordersIn maps an ORDERS message to an ORDER.
+func ordersIn(c *in) procuros.Content {
+	var o procuros.Order
+	h := &o.Header
+	var bgm Seg
+	var parties []partyAt
+	window := map[string]procuros.DateTime{} // header dates that apply to every line
+	var lineTax Seg                          // a TAX at message level: every line's that states none
+	var headerMods []procuros.ModificationGroup
+	var headerModsSeg Seg
+	var lines []lineTotal
+	sum := newSummaryIn()
+	c.walk(c.tree.Root, handlers{
+		segments: map[string]func(Seg){
+			"BGM": func(s Seg) {
+				bgm = s
+				h.Type = c.documentType(s)
+				h.OrderIdentifier = value(s, 2, 1)
+				c.messageFunction(s)
+			},
+			"DTM": func(s Seg) {
+				field, ok := c.lookup(s, c.t.Dates, 1, 1)
+				if !ok {
+					return
+				}
+				d, _, ok := c.date(s)
+				if !ok {
+					return
+				}
+				switch field {
+				case "header.orderDate":
+					c.setDate(s, &h.OrderDate, d, "order date")
+				case "header.requestedDeliveryDate":
+					c.setDate(s, &h.RequestedDeliveryDate, d, "requested delivery date")
+				default:
+					window[field] = d
+				}
+			},
+			"FTX": func(s Seg) {
+				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+			},
+			"MOA": func(s Seg) { c.summaryAmount(s, sum) }, // after UNS: the totals
+		},
+		groups: map[string]func(*structure.Node){
+			"RFF": func(g *structure.Node) {
+				c.headerReference(g, func(field string, s Seg, ref string, _ procuros.DateTime) bool {
+					switch field {
+					case "header.contractReference":
+						c.setText(s, 1, 2, &h.ContractReference, ref, "contract reference")
+					case "header.promotionCode":
+						c.setText(s, 1, 2, &h.PromotionCode, ref, "promotion code")
+					case "header.AdditionalOrderIdentifiers.supplierOrderIdentifier":
+						c.setText(s, 1, 2, &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, ref, "supplier's order number")
+					}
+					return false
+				})
+			},
+			"NAD": func(g *structure.Node) { parties = append(parties, c.partyGroup(g)) },
+			"CUX": func(g *structure.Node) { c.currency(g, &h.Currency) },
+			"PAT": func(g *structure.Node) { h.PaymentTerms = append(h.PaymentTerms, c.paymentTerm(g, nil)) },
+			"TAX": func(g *structure.Node) {
+				c.walk(g, handlers{segments: map[string]func(Seg){"TAX": func(Seg) {}}})
+				if lineTax.Segment != nil {
+					c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
+				}
+				lineTax = first(g)
+			},
+			"ALC": func(g *structure.Node) { c.allowance(g, &headerMods, &headerModsSeg) },
+			"LIN": func(g *structure.Node) {
+				it, total := c.orderItem(g, window, lineTax)
+				o.Items = append(o.Items, it)
+				lines = append(lines, total)
+			},
+		},
+	})
+	if bgm.Segment == nil {
+		c.missing(c.unh(), "BGM", "an order number")
+		return &o
+	}
+	for _, p := range parties {
+		switch p.role {
+		case "buyer":
+			c.assignParty(p, &h.Buyer)
+		case "supplier":
+			c.assignParty(p, &h.Supplier)
+		case "shipTo":
+			h.ShipTo = c.assignOptional(p, h.ShipTo, &additional(&h.AdditionalOrderIdentifiers).ShipToOrderIdentifier)
+		case "billTo":
+			h.BillTo = c.assignOptional(p, h.BillTo, &additional(&h.AdditionalOrderIdentifiers).BillToOrderIdentifier)
+		case "finalRecipient":
+			h.FinalRecipient = c.assignOptional(p, h.FinalRecipient, &additional(&h.AdditionalOrderIdentifiers).FinalRecipientOrderIdentifier)
+		}
+	}
+	dropEmptyAdditional(&h.AdditionalOrderIdentifiers)
+	c.defaultText(&h.Currency, "currency")
+	for i := range o.Items {
+		if o.Items[i].UnitOfMeasure == "" {
+			if u := c.t.Defaults["unitOfMeasure"]; u != "" {
+				o.Items[i].UnitOfMeasure = procuros.UnitOfMeasure(u)
+			}
+		}
+	}
+	o.Summary = c.orderSummary(sum, headerMods, headerModsSeg, lines, bgm)
+	c.require(bgm, h.OrderIdentifier != "", "order number (BGM C106 1004)", "orderIdentifier")
+	c.require(bgm, !h.OrderDate.IsZero(), "order date (DTM+137)", "orderDate")
+	c.require(lastOf(parties, bgm), len(h.Buyer.Identifiers) > 0, "BY party", "buyer")
+	c.require(lastOf(parties, bgm), len(h.Supplier.Identifiers) > 0, "SU party", "supplier")
+	c.require(bgm, len(o.Items) > 0, "line items (LIN)", "items")
+	return &o
+}
+
+// orderSummary builds an ORDER's summary, when the message has a summary
+// section or allowances and charges (Procuros then asks for one), from
+// what it states and what its lines imply. ORDER requires every total of
+// the summary; one that cannot be computed leaves the summary out, with a
+// warning, unless allowances or charges at message level need it.
+func (c *in) orderSummary(sum *summaryIn, mods []procuros.ModificationGroup, modsAt Seg, lines []lineTotal, bgm Seg) *procuros.Summary {
+	lineMods := false
+	for _, l := range lines {
+		lineMods = lineMods || l.mods
+	}
+	if len(sum.amounts) == 0 && len(mods) == 0 && !lineMods {
+		return nil
+	}
+	s, at := c.statedSummary(sum, mods, modsAt, bgm)
+	derived, missing := completeSummary(s, lines)
+	switch {
+	case missing != "" && len(mods) > 0:
+		c.errorf(modsAt, 0, 0, "allowances and charges at message level need the order's summary, and %s cannot be computed", missing)
+		return nil
+	case missing != "":
+		c.warnf(at, 0, 0, "sent without summary: the message states no complete one, and %s cannot be computed", missing)
+		return nil
+	case len(derived) > 0:
+		c.warnf(at, 0, 0, "summary %s computed from the lines (the message does not state them)", strings.Join(derived, ", "))
+	}
+	return s
+}
+
+// orderItem maps a line item group to an ORDER item, and returns what it
+// adds to the summary. tax is the message-level TAX, for a line without one.
+func (c *in) orderItem(g *structure.Node, window map[string]procuros.DateTime, tax Seg) (procuros.OrderItem, lineTotal) {
+	d := c.item(g, handlers{})
+	if d.tax == nil && tax.Segment != nil {
+		d.tax, d.taxRate, d.taxCategory = &procuros.Tax{Percentage: c.taxRate(tax)}, tax, c.taxCategory(tax)
+	}
+	it := procuros.OrderItem{
+		LineNumber:                    d.lineNumber,
+		Identifiers:                   d.identifiers,
+		Quantity:                      d.quantities["quantity"],
+		UnitOfMeasure:                 d.unit,
+		Description:                   d.texts["description"],
+		Comments:                      d.texts["comments"],
+		Brand:                         d.texts["brand"],
+		ColorName:                     d.texts["colorName"],
+		Size:                          d.texts["size"],
+		RecommendedRetailPrice:        d.prices["recommendedRetailPrice"],
+		ContractReference:             d.refs["contractReference"],
+		PromotionCode:                 d.refs["promotionCode"],
+		RequestedDeliveryDate:         d.dates["requestedDeliveryDate"],
+		RequestedEarliestDeliveryDate: orDate(d.dates["requestedEarliestDeliveryDate"], window["items.requestedEarliestDeliveryDate"]),
+		RequestedLatestDeliveryDate:   orDate(d.dates["requestedLatestDeliveryDate"], window["items.requestedLatestDeliveryDate"]),
+		ModificationGroups:            d.mods,
+		OriginCountryCode:             d.origin,
+		NetWeight:                     d.weights["netWeight"],
+		GrossWeight:                   d.weights["grossWeight"],
+	}
+	it.IsDepositItem = procuros.Bool(d.deposit)
+	it.UnitPrice = c.unitPrice(d)
+	it.Tax = c.lineTax(d, it.Quantity, it.UnitPrice)
+	c.unusedRefDates(d)
+	c.checkItem(d, it.Quantity, it.UnitPrice)
+	total := lineTotal{line: d.lineNumber, tax: it.Tax, category: d.taxCategory, mods: len(d.mods) > 0}
+	total.net, _ = lineNet(it.Quantity, it.UnitPrice, it.ModificationGroups)
+	return it, total
+}
+
+// checkItem checks what every item needs: an identifier Procuros accepts,
+// a quantity, and bases for its modification groups.
+func (c *in) checkItem(d *itemData, quantity, price procuros.Decimal) {
+	ok := false
+	for _, id := range d.identifiers {
+		ok = ok || id.Domain == procuros.DomainGS1 || id.Domain == procuros.DomainBuyer
+	}
+	if !ok {
+		c.errorf(d.lin, 3, 1, "line %d has no GTIN (LIN C212 EN/SRV) nor buyer's item number (PIA IN); %s requires one", d.lineNumber, c.t.Transaction)
+	}
+	if len(d.mods) == 0 {
+		return
+	}
+	if !deriveBases(d.mods, quantity, price) {
+		c.errorf(d.modsSeg, 0, 0, "line %d: the basis of the allowances and charges (MOA+25) is missing and cannot be computed without quantity and price", d.lineNumber)
+		return
+	}
+	if !c.modificationTaxes(d.mods, d.modsSeg) {
+		c.errorf(d.modsSeg, 0, 0, "line %d: an allowance or charge gives a tax rate without amount, and the amount cannot be computed", d.lineNumber)
+	}
+}
+
+func orDate(own, header procuros.DateTime) procuros.DateTime {
+	if own.IsZero() {
+		return header
+	}
+	return own
+}
+
+// ordersOut writes an ORDER as an ORDERS message body.
+func ordersOut(o *out, content procuros.Content) {
+	order := content.(*procuros.Order)
+	h := order.Header
+	docName := "order"
+	if h.Type != "" {
+		docName = h.Type
+	}
+	o.add("BGM", []string{o.code(o.t.DocumentNames, docName, "header.type", "document name")}, []string{h.OrderIdentifier}, []string{o.code(o.t.Functions, "original", "header", "message function")})
+	o.dtm(o.t.Dates, "header.orderDate", "header.orderDate", h.OrderDate)
+	o.dtm(o.t.Dates, "header.requestedDeliveryDate", "header.requestedDeliveryDate", h.RequestedDeliveryDate)
+	o.ftx(o.t.FreeText, "header.comments", "header.comments", h.Comments)
+	o.ftx(o.t.FreeText, "header.deliveryInformation", "header.deliveryInformation", h.DeliveryInformation)
+	o.ftx(o.t.FreeText, "header.purchasingInformation", "header.purchasingInformation", h.PurchasingInformation)
+	o.ftx(o.t.FreeText, "header.legalInformation", "header.legalInformation", h.LegalInformation)
+	o.rff(o.t.References, "header.contractReference", "header.contractReference", h.ContractReference, procuros.DateTime{})
+	o.rff(o.t.References, "header.promotionCode", "header.promotionCode", h.PromotionCode, procuros.DateTime{})
+	add := h.AdditionalOrderIdentifiers
+	if add == nil {
+		add = &procuros.AdditionalOrderIdentifiers{}
+	}
+	o.rff(o.t.References, "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", add.SupplierOrderIdentifier, procuros.DateTime{})
+	o.party("buyer", "header.buyer", h.Buyer, "")
+	o.party("supplier", "header.supplier", h.Supplier, "")
+	o.optionalParty("shipTo", "header.shipTo", h.ShipTo, add.ShipToOrderIdentifier)
+	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
+	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
+	if add.ShipFromOrderIdentifier != "" || add.BillFromOrderIdentifier != "" {
+		o.errorf("header.AdditionalOrderIdentifiers", "an ORDER has no ship-from or bill-from party for their order numbers")
+	}
+	if h.Currency != "" {
+		o.add("CUX", []string{"2", h.Currency, "9"})
+	}
+	for i, pt := range h.PaymentTerms {
+		o.paymentTerm(fmt.Sprintf("header.paymentTerms[%d]", i), pt)
+	}
+	if h.Version != 0 {
+		o.warnf("header.version", "not written: EANCOM has no document version (an ORDERS is an original)")
+	}
+	if order.Summary != nil {
+		var alc []segmentSpec
+		for _, g := range order.Summary.ModificationGroups {
+			o.allowanceSegments(&alc, "summary.modificationGroups", g)
+		}
+		o.emit(alc)
+	}
+	for i, it := range order.Items {
+		path := fmt.Sprintf("items[%d]", i)
+		s := o.slots(itemOut{
+			path: path, lineNumber: it.LineNumber, identifiers: it.Identifiers, deposit: it.IsDepositItem != nil && *it.IsDepositItem,
+			texts:      map[string]string{"description": it.Description, "comments": it.Comments, "brand": it.Brand, "colorName": it.ColorName, "size": it.Size},
+			quantities: map[string]procuros.Decimal{"quantity": it.Quantity}, unit: it.UnitOfMeasure,
+			unitPrice: it.UnitPrice, rrp: it.RecommendedRetailPrice,
+			dates: map[string]procuros.DateTime{"requestedDeliveryDate": it.RequestedDeliveryDate,
+				"requestedEarliestDeliveryDate": it.RequestedEarliestDeliveryDate, "requestedLatestDeliveryDate": it.RequestedLatestDeliveryDate},
+			refs: map[string]string{"contractReference": it.ContractReference, "promotionCode": it.PromotionCode},
+			tax:  it.Tax, mods: it.ModificationGroups, origin: it.OriginCountryCode,
+			weights: map[string]procuros.Decimal{"netWeight": it.NetWeight, "grossWeight": it.GrossWeight},
+		})
+		o.notWritten(path, it)
+		// ORDERS D96A/D01B line order: LIN PIA IMD MEA QTY ALI DTM MOA FTX,
+		// then the PRI, RFF, TAX and ALC groups.
+		o.emit(s.lin, s.pia, s.imd, s.mea, s.qty, s.ali, s.dtm, s.moa, s.ftx, s.pri, s.rff, s.tax, s.alc)
+	}
+	o.add("UNS", []string{"S"})
+	if s := order.Summary; s != nil {
+		o.emit(o.summaryAmounts(*s))
+		if s.Tax != nil && len(s.Tax.Items) > 0 {
+			o.warnf("summary.tax.items", "not written: ORDERS has no tax breakdown in its summary (the lines carry their taxes)")
+		}
+	}
+	o.add("CNT", []string{"2", fmt.Sprint(len(order.Items))})
+}
+
+// notWritten notes the fields of an ORDER item that EANCOM ORDERS has no
+// place for, so that nothing is dropped without a word in the journal.
+func (o *out) notWritten(path string, it procuros.OrderItem) {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"colorCode", it.ColorCode != ""}, {"dimension", it.Dimension != ""}, {"hsCode", it.HSCode != ""},
+		{"deliveryGracePeriodInDays", it.DeliveryGracePeriodInDays != nil}, {"minimumRemainingShelfLifeInDays", it.MinimumRemainingShelfLifeInDays != nil},
+		{"organicControlPointNumber", it.OrganicControlPointNumber != ""}, {"fscNumber", it.FSCNumber != ""},
+		{"consumerGroup", it.ConsumerGroup != ""}, {"assortment", it.Assortment != ""}, {"category", it.Category != ""},
+		{"subCategory", it.SubCategory != ""}, {"certifications", it.Certifications != nil},
+	} {
+		if f.set {
+			o.warnf(path+"."+f.name, "not written: EANCOM ORDERS has no place for %s in the bridge's tables", f.name)
+		}
+	}
+}
