@@ -9,7 +9,7 @@ SANDBOX_LISTEN ?= 127.0.0.1:8089
 SANDBOX_TOKEN  ?= sandbox-token
 
 # Fuzz targets, as package:Target.
-FUZZ_TARGETS := ./edifact:FuzzReader ./edifact:FuzzRoundTrip
+FUZZ_TARGETS ?= ./edifact:FuzzReader ./edifact:FuzzRoundTrip ./mapping:FuzzTranslate
 
 .PHONY: all build run test lint bench fuzz corpus clean
 
