@@ -7,38 +7,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"strconv"
 	"testing"
 
 	"github.com/edibridge/edibridge/internal/edigen"
 )
-
-// The large benchmark input: 20,000 EANCOM messages (ORDERS, DESADV, INVOIC
-// in turn) of 20 lines each, about 55 MB, in UNOC with umlauts and escapes.
-var bigInput = edigen.Options{Messages: 20000, Lines: 20, Seed: 1}
-
-// generate writes an interchange into a file of the benchmark's temporary
-// folder and returns its path and size. EDIBRIDGE_BENCH_MESSAGES sets a
-// smaller (or larger) number of messages, for quick runs and profiles.
-func generate(b *testing.B, opt edigen.Options) (string, int64) {
-	b.Helper()
-	if n, err := strconv.Atoi(os.Getenv("EDIBRIDGE_BENCH_MESSAGES")); err == nil && n > 0 {
-		opt.Messages = n
-	}
-	path := filepath.Join(b.TempDir(), "input.edi")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := edigen.Write(f, opt)
-	if err == nil {
-		err = f.Close()
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	return path, st.Bytes
-}
 
 // readAll reads every segment: the Reader's whole work, each segment split
 // into its elements and components, unescaped, decoded and checked.
@@ -75,7 +47,7 @@ func visitAll(r *Reader) (components, textBytes int, err error) {
 
 // BenchmarkRead reads the large interchange from memory.
 func BenchmarkRead(b *testing.B) {
-	path, size := generate(b, bigInput)
+	path, size := edigen.TempFile(b, edigen.Big)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
@@ -92,7 +64,7 @@ func BenchmarkRead(b *testing.B) {
 // BenchmarkReadVisit reads the large interchange from memory and visits
 // every component of every segment.
 func BenchmarkReadVisit(b *testing.B) {
-	path, size := generate(b, bigInput)
+	path, size := edigen.TempFile(b, edigen.Big)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
@@ -126,7 +98,7 @@ func BenchmarkReadSmall(b *testing.B) {
 // reports the peak of the live heap while it does: it must not grow with
 // the input (the input itself is never all in memory).
 func BenchmarkReadFileMemory(b *testing.B) {
-	path, size := generate(b, bigInput)
+	path, size := edigen.TempFile(b, edigen.Big)
 	b.SetBytes(size)
 	peak := 0.0
 	for b.Loop() {
@@ -158,7 +130,7 @@ func BenchmarkReadFileMemory(b *testing.B) {
 // BenchmarkWrite writes the large interchange: its 20,000 messages,
 // escaped and encoded to ISO 8859-1, to io.Discard.
 func BenchmarkWrite(b *testing.B) {
-	path, _ := generate(b, bigInput)
+	path, _ := edigen.TempFile(b, edigen.Big)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)

@@ -85,6 +85,11 @@ func FuzzRoundTrip(f *testing.F) {
 		if len(msgs) == 0 {
 			return
 		}
+		for _, m := range msgs {
+			for _, seg := range m.Segments {
+				checkAccessors(t, seg)
+			}
+		}
 		var out bytes.Buffer
 		w := NewWriter(&out)
 		w.Delimiters = defaultsFor("4")
@@ -123,4 +128,16 @@ func FuzzRoundTrip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkAccessors: Value, the fast path, agrees with Element and Component.
+func checkAccessors(t *testing.T, seg Segment) {
+	for i := -1; i <= seg.Len()+1; i++ {
+		e := seg.Element(i)
+		for j := -1; j <= e.Len()+1; j++ {
+			if got, want := seg.Value(i, j), e.Component(j); got != want {
+				t.Fatalf("%s: Value(%d, %d) = %q, Element(%d).Component(%d) = %q", seg, i, j, got, i, j, want)
+			}
+		}
+	}
 }

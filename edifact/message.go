@@ -63,7 +63,7 @@ func (r *Reader) ReadMessage() (*Message, error) {
 		}
 		switch {
 		case seg.Tag == "UNH" && m != nil: // the previous message had no UNT
-			r.pending = &seg
+			r.pending, r.hasPending = seg, true
 			return r.endMessage(m), nil
 		case seg.Tag == "UNH":
 			m = r.beginMessage(seg)
@@ -82,10 +82,9 @@ func (r *Reader) ReadMessage() (*Message, error) {
 
 // nextSegment returns the segment ReadMessage put back, or reads one.
 func (r *Reader) nextSegment() (Segment, error) {
-	if r.pending != nil {
-		seg := *r.pending
-		r.pending = nil
-		return seg, nil
+	if r.hasPending {
+		r.hasPending = false
+		return r.pending, nil
 	}
 	return r.Read()
 }
@@ -146,7 +145,7 @@ func (r *Reader) ReadAll() ([]*Interchange, error) {
 		case "UNG":
 			groupOf(interchangeOf(r.header), r.group)
 		case "UNH":
-			r.pending = &seg
+			r.pending, r.hasPending = seg, true
 			m, err := r.ReadMessage()
 			if err != nil {
 				return out, err

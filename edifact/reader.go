@@ -88,8 +88,9 @@ type Reader struct {
 	header      *InterchangeHeader // of the open interchange
 	group       *GroupHeader       // of the open group
 	msgHeader   *MessageHeader     // of the open message
-	pending     *Segment           // a segment ReadMessage put back
-	msgWarnings int                // len(warnings) when the current message began
+	pending     Segment            // a segment ReadMessage put back, if hasPending
+	hasPending  bool
+	msgWarnings int // len(warnings) when the current message began
 }
 
 // NewReader returns a Reader that reads from r.

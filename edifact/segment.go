@@ -179,8 +179,26 @@ func (s Segment) endOf(k int) int {
 	return int(s.comps[k+1]&posMask) - 1
 }
 
-// Value returns component j of data element i (both from 0), or "".
-func (s Segment) Value(i, j int) string { return s.Element(i).Component(j) }
+// Value returns component j of data element i (both from 0), or "". It is
+// Element(i).Component(j) without building the Element: mappings call it
+// for nearly every value they read.
+func (s Segment) Value(i, j int) string {
+	comps := s.comps
+	for k := 0; k < len(comps); {
+		end := occurrenceEnd(comps, k)
+		if comps[k]&kindMask == sepElement {
+			if i == 0 {
+				if j < 0 || j >= end-k {
+					return ""
+				}
+				return s.data[comps[k+j]&posMask : s.endOf(k+j)]
+			}
+			i--
+		}
+		k = end
+	}
+	return ""
+}
 
 // Occurrences returns every occurrence of data element i: the first and its
 // repetitions.

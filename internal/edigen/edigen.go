@@ -286,8 +286,17 @@ func (g *generator) desadv(n int) []string {
 			if g.rng.IntN(10) < 3 {
 				g.add("IMD", "F", "", ":::"+esc(it.desc))
 			}
-			g.add("QTY", "12:"+strconv.Itoa(1+g.rng.IntN(240)))
+			shipped := 1 + g.rng.IntN(240)
+			ordered := shipped
+			if g.rng.IntN(10) == 0 {
+				ordered += 1 + g.rng.IntN(24) // a short shipment, the rest to follow
+			}
+			g.add("QTY", "12:"+strconv.Itoa(shipped))
+			g.add("QTY", "21:"+strconv.Itoa(ordered))
 			g.add("RFF", "ON:"+order)
+			if ordered != shipped {
+				g.add("QVR", strconv.Itoa(shipped-ordered)+":21", "BP")
+			}
 		}
 	}
 	g.add("CNT", "2:"+strconv.Itoa(g.lines))
@@ -303,6 +312,9 @@ func (g *generator) invoic(n int) []string {
 		g.add("FTX", "AAI", "1", "", g.note())
 	}
 	g.add("RFF", fmt.Sprintf("ON:PO%08d", max(1, n-2)))
+	g.add("DTM", "171:"+g.date()+":102")
+	g.add("RFF", fmt.Sprintf("DQ:DES%08d", max(1, n-1)))
+	g.add("DTM", "171:"+g.date()+":102")
 	g.party("SU", true)
 	g.add("RFF", fmt.Sprintf("VA:DE%09d", g.rng.IntN(1000000000)))
 	g.party("BY", true)
@@ -311,6 +323,7 @@ func (g *generator) invoic(n int) []string {
 	g.add("CUX", "2:EUR:4")
 	g.add("PAT", "1", "", "5:3:D:30")
 	total, tax := 0.0, 0.0
+	taxable := map[int]float64{} // by rate
 	for i := 1; i <= g.lines; i++ {
 		it := pick(g.rng, g.items)
 		qty := 1 + g.rng.IntN(240)
@@ -327,7 +340,9 @@ func (g *generator) invoic(n int) []string {
 			rate = 7
 		}
 		tax += amount * float64(rate) / 100
+		taxable[rate] += amount
 		g.add("TAX", "7", "VAT", "", "", ":::"+strconv.Itoa(rate), "S")
+		g.add("MOA", "124:"+money(amount*float64(rate)/100))
 	}
 	g.add("UNS", "S")
 	g.add("CNT", "2:"+strconv.Itoa(g.lines))
@@ -335,7 +350,12 @@ func (g *generator) invoic(n int) []string {
 	g.add("MOA", "79:"+money(total))
 	g.add("MOA", "125:"+money(total))
 	g.add("MOA", "176:"+money(tax))
-	g.add("TAX", "7", "VAT", "", "", ":::19", "S")
-	g.add("MOA", "124:"+money(tax))
+	for _, rate := range []int{7, 19} {
+		if base, ok := taxable[rate]; ok {
+			g.add("TAX", "7", "VAT", "", "", ":::"+strconv.Itoa(rate), "S")
+			g.add("MOA", "125:"+money(base))
+			g.add("MOA", "124:"+money(base*float64(rate)/100))
+		}
+	}
 	return g.segs
 }
