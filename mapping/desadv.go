@@ -46,20 +46,25 @@ func desadvIn(c *in) procuros.Content {
 	var parties []partyAt
 	var levels []*packingLevel
 	c.walk(c.tree.Root, handlers{
-		segments: map[string]func(Seg){
-			"BGM": func(s Seg) {
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "BGM":
 				bgm = s
 				c.documentType(s)
 				h.ShippingNoticeIdentifier = value(s, 2, 1)
 				c.messageFunction(s)
-			},
-			"DTM": func(s Seg) { c.shippingDate(s, h) },
-			"FTX": func(s Seg) {
+			case "DTM":
+				c.shippingDate(s, h)
+			case "FTX":
 				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
-			},
+			default:
+				return false
+			}
+			return true
 		},
-		groups: map[string]func(*structure.Node){
-			"RFF": func(g *structure.Node) {
+		group: func(trigger string, g *structure.Node) bool {
+			switch trigger {
+			case "RFF":
 				c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
 					switch field {
 					case "header.orderIdentifier":
@@ -73,11 +78,18 @@ func desadvIn(c *in) procuros.Content {
 					}
 					return false
 				})
-			},
-			"NAD": func(g *structure.Node) { parties = append(parties, c.partyGroup(g)) },
-			"TOD": func(g *structure.Node) { c.deliveryTerms(g, &h.IncoTerms) },
-			"TDT": func(g *structure.Node) { c.transport(g, h) },
-			"CPS": func(g *structure.Node) { levels = append(levels, c.packingLevel(g)) },
+			case "NAD":
+				parties = append(parties, c.partyGroup(g))
+			case "TOD":
+				c.deliveryTerms(g, &h.IncoTerms)
+			case "TDT":
+				c.transport(g, h)
+			case "CPS":
+				levels = append(levels, c.packingLevel(g))
+			default:
+				return false
+			}
+			return true
 		},
 	})
 	if bgm.Segment == nil {
@@ -135,18 +147,26 @@ func (c *in) shippingDate(s Seg, h *procuros.ShippingNoticeHeader) {
 
 // deliveryTerms reads a TOD group: the Incoterms code (C100 4053).
 func (c *in) deliveryTerms(g *structure.Node, field *procuros.IncoTerms) {
-	c.walk(g, handlers{segments: map[string]func(Seg){"TOD": func(s Seg) {
-		code := value(s, 3, 1)
-		if code == "" {
-			c.errorf(s, 3, 1, "terms of delivery without a code: Procuros carries Incoterms (C100 4053)")
-			return
-		}
-		if !contains(incoterms, code) {
-			c.errorf(s, 3, 1, "delivery terms %q are not Incoterms Procuros knows (%v)", code, incoterms)
-			return
-		}
-		*field = procuros.IncoTerms(code)
-	}}})
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "TOD":
+				code := value(s, 3, 1)
+				if code == "" {
+					c.errorf(s, 3, 1, "terms of delivery without a code: Procuros carries Incoterms (C100 4053)")
+					return true
+				}
+				if !contains(incoterms, code) {
+					c.errorf(s, 3, 1, "delivery terms %q are not Incoterms Procuros knows (%v)", code, incoterms)
+					return true
+				}
+				*field = procuros.IncoTerms(code)
+			default:
+				return false
+			}
+			return true
+		},
+	})
 }
 
 var incoterms = []string{"EXW", "FCA", "CPT", "CIP", "DAP", "DDP", "FAS", "FOB", "CFR", "CIF", "DAT"}
@@ -154,23 +174,31 @@ var incoterms = []string{"EXW", "FCA", "CPT", "CIP", "DAP", "DDP", "FAS", "FOB",
 // transport reads a TDT group: mode of transport (C220 8067) and carrier
 // (C040: 3128 name, else 3127 identification).
 func (c *in) transport(g *structure.Node, h *procuros.ShippingNoticeHeader) {
-	c.walk(g, handlers{segments: map[string]func(Seg){"TDT": func(s Seg) {
-		if code := value(s, 3, 1); code != "" {
-			if mode, ok := c.lookup(s, c.t.Transport, 3, 1); ok {
-				c.setText(s, 3, 1, (*string)(&h.ModeOfTransport), mode, "mode of transport")
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "TDT":
+				if code := value(s, 3, 1); code != "" {
+					if mode, ok := c.lookup(s, c.t.Transport, 3, 1); ok {
+						c.setText(s, 3, 1, (*string)(&h.ModeOfTransport), mode, "mode of transport")
+					}
+				}
+				carrier := value(s, 5, 4)
+				if carrier == "" {
+					carrier = value(s, 5, 1)
+				}
+				if carrier != "" {
+					c.setText(s, 5, 1, &h.Carrier, carrier, "carrier")
+				}
+				if ref := value(s, 2, 1); ref != "" {
+					c.warnf(s, 2, 1, "conveyance reference %q not carried: Procuros has no field for it", ref)
+				}
+			default:
+				return false
 			}
-		}
-		carrier := value(s, 5, 4)
-		if carrier == "" {
-			carrier = value(s, 5, 1)
-		}
-		if carrier != "" {
-			c.setText(s, 5, 1, &h.Carrier, carrier, "carrier")
-		}
-		if ref := value(s, 2, 1); ref != "" {
-			c.warnf(s, 2, 1, "conveyance reference %q not carried: Procuros has no field for it", ref)
-		}
-	}}})
+			return true
+		},
+	})
 }
 
 // A packingLevel is one CPS group: its place in the hierarchy, the
@@ -198,12 +226,22 @@ type lineOrder struct {
 func (c *in) packingLevel(g *structure.Node) *packingLevel {
 	cps := first(g)
 	lv := &packingLevel{cps: cps, id: value(cps, 1, 1), parent: value(cps, 2, 1)}
+	if n := count(g, "LIN"); n > 0 {
+		lv.items = make([]procuros.ShippingNoticeItem, 0, n)
+	}
 	var packs []pack
 	c.walk(g, handlers{
-		segments: map[string]func(Seg){"CPS": func(Seg) {}},
-		groups: map[string]func(*structure.Node){
-			"PAC": func(n *structure.Node) { packs = append(packs, c.packaging(n)) },
-			"LIN": func(n *structure.Node) { c.shippingItem(n, lv) },
+		segment: only("CPS"),
+		group: func(trigger string, n *structure.Node) bool {
+			switch trigger {
+			case "PAC":
+				packs = append(packs, c.packaging(n))
+			case "LIN":
+				c.shippingItem(n, lv)
+			default:
+				return false
+			}
+			return true
 		},
 	})
 	c.resolvePacks(lv, packs)
@@ -229,10 +267,16 @@ func (c *in) packaging(g *structure.Node) pack {
 		p.count = n
 	}
 	c.walk(g, handlers{
-		segments: map[string]func(Seg){"PAC": func(Seg) {}, "MEA": func(Seg) {}, "QTY": func(Seg) {}},
-		groups: map[string]func(*structure.Node){
-			"HAN": func(*structure.Node) {},
-			"PCI": func(n *structure.Node) { p.ssccs = append(p.ssccs, c.packageMarks(n)...) },
+		segment: only("PAC", "MEA", "QTY"),
+		group: func(trigger string, n *structure.Node) bool {
+			switch trigger {
+			case "HAN":
+			case "PCI":
+				p.ssccs = append(p.ssccs, c.packageMarks(n)...)
+			default:
+				return false
+			}
+			return true
 		},
 	})
 	if code := value(p.pac, 3, 1); code != "" {
@@ -282,16 +326,30 @@ func (c *in) resolvePacks(lv *packingLevel, packs []pack) {
 func (c *in) packageMarks(g *structure.Node) []string {
 	var ssccs []string
 	c.walk(g, handlers{
-		segments: map[string]func(Seg){"PCI": func(Seg) {}},
-		groups: map[string]func(*structure.Node){"GIN": func(n *structure.Node) {
-			c.walk(n, handlers{segments: map[string]func(Seg){"GIN": func(s Seg) {
-				if q := value(s, 1, 1); q != "BJ" && q != "AW" {
-					c.unmapped(s, q)
-					return
-				}
-				ssccs = append(ssccs, c.identities(s)...)
-			}}})
-		}},
+		segment: only("PCI"),
+		group: func(trigger string, n *structure.Node) bool {
+			switch trigger {
+			case "GIN":
+				c.walk(n, handlers{
+					segment: func(s Seg) bool {
+						switch s.Tag {
+						case "GIN":
+							if q := value(s, 1, 1); q != "BJ" && q != "AW" {
+								c.unmapped(s, q)
+								return true
+							}
+							ssccs = append(ssccs, c.identities(s)...)
+						default:
+							return false
+						}
+						return true
+					},
+				})
+			default:
+				return false
+			}
+			return true
+		},
 	})
 	return ssccs
 }
@@ -316,59 +374,70 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 	var batches []procuros.Batch
 	var discrepancy Seg
 	d := c.item(g, handlers{
-		segments: map[string]func(Seg){
-			"GIN": func(s Seg) {
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "GIN":
 				if value(s, 1, 1) != "BX" {
 					c.unmapped(s, value(s, 1, 1))
-					return
+					return true
 				}
 				for _, id := range c.identities(s) {
 					batches = append(batches, procuros.Batch{BatchIdentifier: id})
 				}
-			},
+			default:
+				return false
+			}
+			return true
 		},
-		groups: map[string]func(*structure.Node){
-			"PCI": func(n *structure.Node) { batches = append(batches, c.batch(n)...) },
-			"QVR": func(n *structure.Node) {
+		group: func(trigger string, n *structure.Node) bool {
+			switch trigger {
+			case "PCI":
+				batches = append(batches, c.batch(n)...)
+			case "QVR":
 				if discrepancy.Segment != nil {
 					c.errorf(first(n), 0, 0, "a second quantity variance for the line: Procuros carries one")
-					return
+					return true
 				}
 				discrepancy = first(n)
-				c.walk(n, handlers{segments: map[string]func(Seg){"QVR": func(Seg) {}}})
-			},
+				c.walk(n, handlers{
+					segment: only("QVR"),
+				})
+			default:
+				return false
+			}
+			return true
 		},
 	})
 	it := procuros.ShippingNoticeItem{
 		LineNumber:        procuros.Int(d.lineNumber),
 		Identifiers:       d.identifiers,
 		IsDepositItem:     procuros.Bool(d.deposit),
-		Description:       d.texts["description"],
-		Comments:          d.texts["comments"],
-		ColorName:         d.texts["colorName"],
-		Size:              d.texts["size"],
-		ShippedQuantity:   d.quantities["shippedQuantity"],
-		OrderedQuantity:   d.quantities["orderedQuantity"],
+		Description:       d.texts.get("description"),
+		Comments:          d.texts.get("comments"),
+		ColorName:         d.texts.get("colorName"),
+		Size:              d.texts.get("size"),
+		ShippedQuantity:   d.quantities.get("shippedQuantity"),
+		OrderedQuantity:   d.quantities.get("orderedQuantity"),
 		UnitOfMeasure:     d.unit,
 		OriginCountryCode: d.origin,
-		NetWeight:         d.weights["netWeight"],
-		GrossWeight:       d.weights["grossWeight"],
+		NetWeight:         d.weights.get("netWeight"),
+		GrossWeight:       d.weights.get("grossWeight"),
 		Batches:           batches,
 	}
 	if it.UnitOfMeasure == "" {
 		it.UnitOfMeasure = procuros.UnitOfMeasure(c.t.Defaults["unitOfMeasure"])
 	}
-	if ref := d.refs["orderLineNumber"]; ref != "" {
+	if ref := d.refs.get("orderLineNumber"); ref != "" {
 		n, err := parseInt(ref)
 		if err != nil {
 			c.errorf(d.lin, 0, 0, "line %d: order line number (RFF+LI) %v", d.lineNumber, err)
 		}
 		it.OrderLineNumber = n
 	}
-	if ref := d.refs["orderIdentifier"]; ref != "" {
-		lv.orders = append(lv.orders, lineOrder{rff: d.lin, id: ref, date: d.refDates["orderIdentifier"]})
+	if ref := d.refs.get("orderIdentifier"); ref != "" {
+		lv.orders = append(lv.orders, lineOrder{rff: d.lin, id: ref, date: d.refDates.get("orderIdentifier")})
 	}
-	if exp := d.dates["expirationDate"]; !exp.IsZero() {
+	if exp := d.dates.get("expirationDate"); !exp.IsZero() {
 		it.Batches = withExpiration(it.Batches, exp)
 	}
 	if it.ShippedQuantity == "" {
@@ -389,42 +458,57 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 func (c *in) batch(g *structure.Node) []procuros.Batch {
 	var b procuros.Batch
 	var ids []string
-	weights := map[string]procuros.Decimal{}
+	var weights fields[procuros.Decimal]
 	c.walk(g, handlers{
-		segments: map[string]func(Seg){
-			"PCI": func(Seg) {},
-			"DTM": func(s Seg) {
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "PCI":
+			case "DTM":
 				field, ok := c.lookup(s, c.t.Item.Dates, 1, 1)
 				if !ok {
-					return
+					return true
 				}
 				if d, _, ok := c.date(s); ok && field == "expirationDate" {
 					b.ExpirationDate = d.Date()
 				}
-			},
-			"QTY": func(s Seg) {
+			case "QTY":
 				if field, ok := c.lookup(s, c.t.Item.Quantities, 1, 1); ok && field == "shippedQuantity" {
 					b.Quantity = c.decimal(s, 1, 2)
 				} else if ok {
 					c.errorf(s, 1, 1, "a batch carries its despatched quantity only, not %s", field)
 				}
-			},
-			"MEA": func(s Seg) {
-				d := &itemData{weights: weights}
-				c.itemMeasure(s, d)
-			},
+			case "MEA":
+				c.itemMeasure(s, &weights)
+			default:
+				return false
+			}
+			return true
 		},
-		groups: map[string]func(*structure.Node){"GIN": func(n *structure.Node) {
-			c.walk(n, handlers{segments: map[string]func(Seg){"GIN": func(s Seg) {
-				if value(s, 1, 1) != "BX" {
-					c.unmapped(s, value(s, 1, 1))
-					return
-				}
-				ids = append(ids, c.identities(s)...)
-			}}})
-		}},
+		group: func(trigger string, n *structure.Node) bool {
+			switch trigger {
+			case "GIN":
+				c.walk(n, handlers{
+					segment: func(s Seg) bool {
+						switch s.Tag {
+						case "GIN":
+							if value(s, 1, 1) != "BX" {
+								c.unmapped(s, value(s, 1, 1))
+								return true
+							}
+							ids = append(ids, c.identities(s)...)
+						default:
+							return false
+						}
+						return true
+					},
+				})
+			default:
+				return false
+			}
+			return true
+		},
 	})
-	b.NetWeight, b.GrossWeight = weights["netWeight"], weights["grossWeight"]
+	b.NetWeight, b.GrossWeight = weights.get("netWeight"), weights.get("grossWeight")
 	if len(ids) == 0 {
 		if b == (procuros.Batch{}) {
 			return nil
@@ -603,8 +687,8 @@ func (c *in) lineOrders(levels []*packingLevel, h *procuros.ShippingNoticeHeader
 func desadvOut(o *out, content procuros.Content) {
 	sn := content.(*procuros.ShippingNotice)
 	h := sn.Header
-	o.add("BGM", []string{o.code(o.t.DocumentNames, "despatchAdvice", "header", "document name")}, []string{h.ShippingNoticeIdentifier},
-		[]string{o.code(o.t.Functions, "original", "header", "message function")})
+	o.add("BGM", []string{o.code(o.t.DocumentNames, "despatchAdvice", "document name", "header")}, []string{h.ShippingNoticeIdentifier},
+		[]string{o.code(o.t.Functions, "original", "message function", "header")})
 	for _, d := range []struct {
 		field string
 		v     procuros.DateTime
@@ -645,7 +729,7 @@ func desadvOut(o *out, content procuros.Content) {
 	if h.ModeOfTransport != "" || h.Carrier != "" {
 		mode := ""
 		if h.ModeOfTransport != "" {
-			mode = o.code(o.t.Transport, string(h.ModeOfTransport), "header.modeOfTransport", "mode of transport")
+			mode = o.code(o.t.Transport, string(h.ModeOfTransport), "mode of transport", "header.modeOfTransport")
 		}
 		var carrier []string
 		if h.Carrier != "" {
@@ -686,7 +770,7 @@ func (w *levelWriter) unit(path string, u procuros.ShippingNoticeTransportUnit, 
 	if u.UnitType != "" || u.UnitIdentifier != "" {
 		typ := ""
 		if u.UnitType != "" {
-			typ = o.code(o.tabs.PackageTypes, string(u.UnitType), path+".unitType", "package type")
+			typ = o.code(o.tabs.PackageTypes, string(u.UnitType), "package type", path, ".unitType")
 		}
 		marking := []string{}
 		if u.UnitIdentifier != "" {
@@ -729,16 +813,16 @@ func (w *levelWriter) item(path string, it procuros.ShippingNoticeItem) {
 	if it.LineNumber != nil {
 		line = *it.LineNumber
 	}
-	refs := map[string]string{}
+	refs := fields[string]{}
 	if it.OrderLineNumber != 0 {
-		refs["orderLineNumber"] = strconv.Itoa(it.OrderLineNumber)
+		refs.set("orderLineNumber", strconv.Itoa(it.OrderLineNumber))
 	}
-	s := o.slots(itemOut{
+	s := o.slots(&itemOut{
 		path: path, lineNumber: line, identifiers: it.Identifiers, deposit: it.IsDepositItem != nil && *it.IsDepositItem,
-		texts:      map[string]string{"description": it.Description, "comments": it.Comments, "colorName": it.ColorName, "size": it.Size},
-		quantities: map[string]procuros.Decimal{"shippedQuantity": it.ShippedQuantity, "orderedQuantity": it.OrderedQuantity},
+		texts:      fieldsOf(field[string]{"description", it.Description}, field[string]{"comments", it.Comments}, field[string]{"colorName", it.ColorName}, field[string]{"size", it.Size}),
+		quantities: fieldsOf(field[procuros.Decimal]{"shippedQuantity", it.ShippedQuantity}, field[procuros.Decimal]{"orderedQuantity", it.OrderedQuantity}),
 		unit:       it.UnitOfMeasure, origin: it.OriginCountryCode,
-		weights: map[string]procuros.Decimal{"netWeight": it.NetWeight, "grossWeight": it.GrossWeight},
+		weights: fieldsOf(field[procuros.Decimal]{"netWeight", it.NetWeight}, field[procuros.Decimal]{"grossWeight", it.GrossWeight}),
 		refs:    refs, batches: it.Batches, openQuantity: it.OpenQuantityAction,
 	})
 	o.notWrittenShipping(path, it)

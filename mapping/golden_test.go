@@ -23,56 +23,20 @@ var update = flag.Bool("update", false, "rewrite the golden files in ../testdata
 
 const testdataDir = "../testdata/edi"
 
-// A goldenFile is what NAME.json holds for NAME.edi: each message with the
-// transaction it became and the warnings, or the problems that stopped it.
-type goldenFile struct {
-	ReadError string          `json:"readError,omitempty"`
-	Messages  []goldenMessage `json:"messages"`
-}
-
-type goldenMessage struct {
-	Message     int                       `json:"message"`
-	Ref         string                    `json:"ref"`
-	Type        string                    `json:"type"`
-	Transaction *procuros.SentTransaction `json:"transaction,omitempty"`
-	Warnings    []string                  `json:"warnings,omitempty"`
-	Errors      []string                  `json:"errors,omitempty"`
-}
-
-func problemTexts(ps Problems) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.Error())
-	}
-	return out
-}
-
 // translateFile maps every message of an EDIFACT file with the built-in
-// tables, as the bridge does by default (strict syntax).
-func translateFile(t *testing.T, m *Mapper, data []byte) (goldenFile, []Translation) {
+// tables, as the bridge does by default (strict syntax); NAME.json holds
+// the Report.
+func translateFile(t *testing.T, m *Mapper, data []byte) (Report, []Translation) {
 	t.Helper()
-	var g goldenFile
+	var rep Report
 	var all []Translation
 	for tr := range m.Translate(edifact.NewReader(bytes.NewReader(data))) {
-		if tr.Message == nil {
-			g.ReadError = tr.Err.Error()
-			continue
+		rep.Add(tr)
+		if tr.Message != nil {
+			all = append(all, tr)
 		}
-		all = append(all, tr)
-		gm := goldenMessage{Message: tr.Message.Index, Ref: tr.Message.Header.Ref, Type: tr.Message.Header.Type.String()}
-		if tr.Err != nil {
-			var ps Problems
-			require.ErrorAs(t, tr.Err, &ps)
-			gm.Errors = problemTexts(ps.Errors())
-			gm.Warnings = problemTexts(ps.Warnings())
-		} else {
-			tx := tr.Result.Transaction()
-			gm.Transaction = &tx
-			gm.Warnings = problemTexts(tr.Result.Warnings)
-		}
-		g.Messages = append(g.Messages, gm)
 	}
-	return g, all
+	return rep, all
 }
 
 // compareGolden compares got with the golden file, or rewrites it.

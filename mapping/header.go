@@ -81,17 +81,23 @@ func (c *in) headerReference(g *structure.Node, set func(field string, rff Seg, 
 	field, ok := c.lookup(rff, c.t.References, 1, 1)
 	var date procuros.DateTime
 	var dtm Seg
-	c.walk(g, handlers{segments: map[string]func(Seg){
-		"RFF": func(Seg) {},
-		"DTM": func(s Seg) {
-			if value(s, 1, 1) != "171" {
-				c.unmapped(s, value(s, 1, 1))
-				return
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "RFF":
+			case "DTM":
+				if value(s, 1, 1) != "171" {
+					c.unmapped(s, value(s, 1, 1))
+					return true
+				}
+				date, _, _ = c.date(s)
+				dtm = s
+			default:
+				return false
 			}
-			date, _, _ = c.date(s)
-			dtm = s
+			return true
 		},
-	}})
+	})
 	if ok && !set(field, rff, value(rff, 1, 2), date) && !date.IsZero() {
 		c.warnf(dtm, 1, 2, "the date of reference %s %s is not carried: %s has no field for it", value(rff, 1, 1), value(rff, 1, 2), c.t.Transaction)
 	}
@@ -172,13 +178,21 @@ func (c *in) require(at Seg, ok bool, what, field string) {
 
 // currency reads a CUX group: the reference currency (C504 6347 = 2).
 func (c *in) currency(g *structure.Node, field *string) {
-	c.walk(g, handlers{segments: map[string]func(Seg){"CUX": func(s Seg) {
-		if q := value(s, 1, 1); q != "2" {
-			c.errorf(s, 1, 1, "currency qualifier %q is not the reference currency (2)", q)
-			return
-		}
-		c.setText(s, 1, 2, field, value(s, 1, 2), "currency")
-	}}})
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "CUX":
+				if q := value(s, 1, 1); q != "2" {
+					c.errorf(s, 1, 1, "currency qualifier %q is not the reference currency (2)", q)
+					return true
+				}
+				c.setText(s, 1, 2, field, value(s, 1, 2), "currency")
+			default:
+				return false
+			}
+			return true
+		},
+	})
 }
 
 // defaultText applies the tables' default for an empty field.
@@ -207,25 +221,31 @@ func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.Pay
 	if n, ok := c.integer(pat, 3, 4); ok {
 		pt.PayInNumberOfDays = procuros.Int(n)
 	}
-	c.walk(g, handlers{segments: map[string]func(Seg){
-		"PAT": func(Seg) {},
-		"PCD": func(s Seg) {
-			if value(s, 1, 1) != "12" {
-				c.unmapped(s, value(s, 1, 1))
-				return
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "PAT":
+			case "PCD":
+				if value(s, 1, 1) != "12" {
+					c.unmapped(s, value(s, 1, 1))
+					return true
+				}
+				pt.Percentage = c.decimal(s, 1, 2)
+
+			case "DTM":
+				if value(s, 1, 1) != "13" || due == nil {
+					c.unmapped(s, value(s, 1, 1))
+					return true
+				}
+				if d, _, ok := c.date(s); ok {
+					c.setDate(s, due, d, "due date")
+				}
+			default:
+				return false
 			}
-			pt.Percentage = c.decimal(s, 1, 2)
+			return true
 		},
-		"DTM": func(s Seg) {
-			if value(s, 1, 1) != "13" || due == nil {
-				c.unmapped(s, value(s, 1, 1))
-				return
-			}
-			if d, _, ok := c.date(s); ok {
-				c.setDate(s, due, d, "due date")
-			}
-		},
-	}})
+	})
 	if pt.PayInNumberOfDays == nil {
 		c.errorf(pat, 3, 4, "payment terms without a number of days; Procuros requires payInNumberOfDays")
 	}
@@ -248,7 +268,7 @@ func (o *out) paymentTerm(path string, pt procuros.PaymentTerm) {
 		return
 	}
 	o.add("PAT", []string{"22"}, nil, []string{"5", "3", "D", days})
-	o.add("PCD", []string{"12", o.num(path+".percentage", pt.Percentage)})
+	o.add("PCD", []string{"12", o.num(pt.Percentage, path, ".percentage")})
 }
 
 // optionalParty writes a party if it is there.

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/mapping/structure"
@@ -19,14 +20,18 @@ type in struct {
 	tree     *structure.Tree
 	mark     byte // the interchange's decimal mark
 	lines    int  // line items read so far, to number those without number
+	itemBuf  *itemData
 	problems Problems
 }
 
-// handlers say what a level of the tree holds: a function per segment tag,
-// and per group, by the tag of the segment that starts it.
+// handlers say what a level of the tree holds: segment takes its segments,
+// group its groups (by trigger, the tag of the segment that starts the
+// group); each reports false for what it does not map. Either may be nil.
+// They are plain functions with a switch, not maps, so that a walk costs
+// no allocation.
 type handlers struct {
-	segments map[string]func(Seg)
-	groups   map[string]func(*structure.Node)
+	segment func(s Seg) bool
+	group   func(trigger string, g *structure.Node) bool
 }
 
 // walk hands each segment and group of node n to its handler, in order. A
@@ -37,22 +42,23 @@ func (c *in) walk(n *structure.Node, h handlers) {
 		if s.Tag == "UNH" || s.Tag == "UNT" {
 			continue
 		}
-		if f, ok := h.segments[s.Tag]; ok {
-			f(s)
-			continue
-		}
-		c.unmapped(s, "")
-	}
-	for _, g := range n.Children {
-		trigger := c.tree.Structure.Group(g.Group).Tag
-		if f, ok := h.groups[trigger]; ok {
-			f(g)
-			continue
-		}
-		for _, s := range allSegments(g) {
+		if h.segment == nil || !h.segment(s) {
 			c.unmapped(s, "")
 		}
 	}
+	for _, g := range n.Children {
+		if h.group == nil || !h.group(g.Segments[0].Tag, g) {
+			for _, s := range allSegments(g) {
+				c.unmapped(s, "")
+			}
+		}
+	}
+}
+
+// only returns a segment handler that takes the segments with one of tags
+// (the trigger of a group, say), read already, and nothing else.
+func only(tags ...string) func(Seg) bool {
+	return func(s Seg) bool { return slices.Contains(tags, s.Tag) }
 }
 
 // allSegments lists the segments of a group occurrence and of everything in it.
@@ -224,20 +230,24 @@ func (c *in) setDecimal(s Seg, elem, comp int, field *procuros.Decimal, v procur
 }
 
 func sameNumber(a, b procuros.Decimal) bool {
+	if a == b {
+		return a != "" // the same text, as most quantities compared are
+	}
 	ra, okA := a.Rat()
 	rb, okB := b.Rat()
 	return okA && okB && ra.Cmp(rb) == 0
 }
 
-// children returns the child group occurrences of n started by trigger.
-func (c *in) children(n *structure.Node, trigger string) []*structure.Node {
-	var out []*structure.Node
+// count returns how many child group occurrences of n trigger starts: the
+// size of the slice their mapping fills.
+func count(n *structure.Node, trigger string) int {
+	k := 0
 	for _, g := range n.Children {
-		if c.tree.Structure.Group(g.Group).Tag == trigger {
-			out = append(out, g)
+		if g.Segments[0].Tag == trigger {
+			k++
 		}
 	}
-	return out
+	return k
 }
 
 // first returns the trigger segment of a group occurrence.

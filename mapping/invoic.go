@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"github.com/edibridge/edibridge/edifact"
 	"math/big"
 	"strconv"
 
@@ -55,26 +56,33 @@ func invoicIn(c *in) procuros.Content {
 	var headerMods []procuros.ModificationGroup
 	var headerModsSeg Seg
 	sum := newSummaryIn()
+	inv.Items = make([]procuros.InvoiceItem, 0, count(c.tree.Root, "LIN"))
 	uns := 0
 	if s, ok := c.tree.Root.First("UNS"); ok {
 		uns = s.Pos
 	}
 	inSummary := func(g *structure.Node) bool { return uns > 0 && first(g).Pos > uns }
 	c.walk(c.tree.Root, handlers{
-		segments: map[string]func(Seg){
-			"BGM": func(s Seg) {
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "BGM":
 				bgm = s
 				c.documentType(s)
 				h.InvoiceIdentifier = value(s, 2, 1)
 				c.messageFunction(s)
-			},
-			"DTM": func(s Seg) { c.invoiceDate(s, h, &fallback) },
-			"FTX": func(s Seg) {
+
+			case "DTM":
+				c.invoiceDate(s, h, &fallback)
+			case "FTX":
 				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
-			},
+			default:
+				return false
+			}
+			return true
 		},
-		groups: map[string]func(*structure.Node){
-			"RFF": func(g *structure.Node) {
+		group: func(trigger string, g *structure.Node) bool {
+			switch trigger {
+			case "RFF":
 				c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
 					switch field {
 					case "header.orderIdentifier":
@@ -98,36 +106,48 @@ func invoicIn(c *in) procuros.Content {
 					}
 					return false
 				})
-			},
-			"NAD": func(g *structure.Node) { parties = append(parties, c.partyGroup(g)) },
-			"CUX": func(g *structure.Node) { c.currency(g, &h.Currency) },
-			"PAT": func(g *structure.Node) {
+
+			case "NAD":
+				parties = append(parties, c.partyGroup(g))
+			case "CUX":
+				c.currency(g, &h.Currency)
+			case "PAT":
 				if pt, ok := c.invoicePaymentTerm(g, &h.InvoiceDueDate); ok {
 					h.PaymentTerms = append(h.PaymentTerms, pt)
 				}
-			},
-			"TAX": func(g *structure.Node) {
+
+			case "TAX":
 				if inSummary(g) {
 					sum.taxes = append(sum.taxes, c.taxBreakdown(g))
-					return
+					return true
 				}
-				c.walk(g, handlers{segments: map[string]func(Seg){"TAX": func(Seg) {}}})
+				c.walk(g, handlers{
+					segment: only("TAX"),
+				})
 				if lineTax.Segment != nil {
 					c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
 				}
 				lineTax = first(g)
-			},
-			"ALC": func(g *structure.Node) {
+
+			case "ALC":
 				if inSummary(g) {
 					// Totals by kind of allowance or charge: the message
 					// has said them already, at message or line level.
-					c.walk(g, handlers{segments: map[string]func(Seg){"ALC": func(Seg) {}, "ALI": func(Seg) {}, "MOA": func(Seg) {}}})
-					return
+					c.walk(g, handlers{
+						segment: only("ALC", "ALI", "MOA"),
+					})
+					return true
 				}
 				c.allowance(g, &headerMods, &headerModsSeg)
-			},
-			"LIN": func(g *structure.Node) { inv.Items = append(inv.Items, c.invoiceItem(g, lineTax)) },
-			"MOA": func(g *structure.Node) { c.summaryAmountGroup(g, sum) },
+
+			case "LIN":
+				inv.Items = append(inv.Items, c.invoiceItem(g, lineTax))
+			case "MOA":
+				c.summaryAmountGroup(g, sum)
+			default:
+				return false
+			}
+			return true
 		},
 	})
 	if bgm.Segment == nil {
@@ -219,18 +239,24 @@ func (c *in) invoiceFallbacks(h *procuros.InvoiceHeader, fb invoiceDates) {
 // the due date (DTM+13) and no term.
 func (c *in) invoicePaymentTerm(g *structure.Node, due *procuros.DateTime) (procuros.PaymentTerm, bool) {
 	if value(first(g), 1, 1) == "3" {
-		c.walk(g, handlers{segments: map[string]func(Seg){
-			"PAT": func(Seg) {},
-			"DTM": func(s Seg) {
-				if value(s, 1, 1) != "13" {
-					c.unmapped(s, value(s, 1, 1))
-					return
+		c.walk(g, handlers{
+			segment: func(s Seg) bool {
+				switch s.Tag {
+				case "PAT":
+				case "DTM":
+					if value(s, 1, 1) != "13" {
+						c.unmapped(s, value(s, 1, 1))
+						return true
+					}
+					if d, _, ok := c.date(s); ok {
+						c.setDate(s, due, d, "due date")
+					}
+				default:
+					return false
 				}
-				if d, _, ok := c.date(s); ok {
-					c.setDate(s, due, d, "due date")
-				}
+				return true
 			},
-		}})
+		})
 		return procuros.PaymentTerm{}, false
 	}
 	return c.paymentTerm(g, due), true
@@ -245,32 +271,32 @@ func (c *in) invoiceItem(g *structure.Node, tax Seg) procuros.InvoiceItem {
 		Identifiers:              d.identifiers,
 		IsDepositItem:            procuros.Bool(d.deposit),
 		IsInvoicedItem:           procuros.Bool(true),
-		Description:              d.texts["description"],
-		Comments:                 d.texts["comments"],
-		ColorName:                d.texts["colorName"],
-		Size:                     d.texts["size"],
-		Quantity:                 d.quantities["quantity"],
-		FreeQuantity:             d.quantities["freeQuantity"],
-		OrderedQuantity:          d.quantities["orderedQuantity"],
+		Description:              d.texts.get("description"),
+		Comments:                 d.texts.get("comments"),
+		ColorName:                d.texts.get("colorName"),
+		Size:                     d.texts.get("size"),
+		Quantity:                 d.quantities.get("quantity"),
+		FreeQuantity:             d.quantities.get("freeQuantity"),
+		OrderedQuantity:          d.quantities.get("orderedQuantity"),
 		UnitOfMeasure:            d.unit,
-		RecommendedRetailPrice:   d.prices["recommendedRetailPrice"],
-		OrderIdentifier:          d.refs["orderIdentifier"],
-		OrderDate:                d.refDates["orderIdentifier"],
-		ShippingNoticeIdentifier: d.refs["shippingNoticeIdentifier"],
-		ShippingNoticeDate:       d.refDates["shippingNoticeIdentifier"],
-		ContractReference:        d.refs["contractReference"],
-		PromotionCode:            d.refs["promotionCode"],
-		RequestedDeliveryDate:    d.dates["requestedDeliveryDate"],
-		ExpectedDeliveryDate:     d.dates["expectedDeliveryDate"],
+		RecommendedRetailPrice:   d.prices.get("recommendedRetailPrice"),
+		OrderIdentifier:          d.refs.get("orderIdentifier"),
+		OrderDate:                d.refDates.get("orderIdentifier"),
+		ShippingNoticeIdentifier: d.refs.get("shippingNoticeIdentifier"),
+		ShippingNoticeDate:       d.refDates.get("shippingNoticeIdentifier"),
+		ContractReference:        d.refs.get("contractReference"),
+		PromotionCode:            d.refs.get("promotionCode"),
+		RequestedDeliveryDate:    d.dates.get("requestedDeliveryDate"),
+		ExpectedDeliveryDate:     d.dates.get("expectedDeliveryDate"),
 		OriginCountryCode:        d.origin,
-		NetWeight:                d.weights["netWeight"],
-		GrossWeight:              d.weights["grossWeight"],
+		NetWeight:                d.weights.get("netWeight"),
+		GrossWeight:              d.weights.get("grossWeight"),
 		ModificationGroups:       d.mods,
 	}
 	if it.UnitOfMeasure == "" {
 		it.UnitOfMeasure = procuros.UnitOfMeasure(c.t.Defaults["unitOfMeasure"])
 	}
-	if ref := d.refs["orderLineNumber"]; ref != "" {
+	if ref := d.refs.get("orderLineNumber"); ref != "" {
 		n, err := parseInt(ref)
 		if err != nil {
 			c.errorf(d.lin, 0, 0, "line %d: order line number (RFF+LI) %v", d.lineNumber, err)
@@ -304,7 +330,7 @@ func (c *in) invoiceItem(g *structure.Node, tax Seg) procuros.InvoiceItem {
 // priceFromAmount derives a unit price from the line amount (MOA+203) and
 // the quantity, for a line without PRI.
 func (c *in) priceFromAmount(d *itemData, quantity procuros.Decimal) procuros.Decimal {
-	amount, okA := rat(d.amounts["lineAmount"])
+	amount, okA := rat(d.amounts.get("lineAmount"))
 	q, okQ := rat(quantity)
 	if !okA || !okQ || q.Sign() == 0 || len(d.mods) > 0 {
 		return ""
@@ -344,8 +370,8 @@ func (c *in) invoiceSummary(sum *summaryIn, mods []procuros.ModificationGroup, m
 func invoicOut(o *out, content procuros.Content) {
 	inv := content.(*procuros.Invoice)
 	h := inv.Header
-	o.add("BGM", []string{o.code(o.t.DocumentNames, "invoice", "header", "document name")}, []string{h.InvoiceIdentifier},
-		[]string{o.code(o.t.Functions, "original", "header", "message function")})
+	o.add("BGM", []string{o.code(o.t.DocumentNames, "invoice", "document name", "header")}, []string{h.InvoiceIdentifier},
+		[]string{o.code(o.t.Functions, "original", "message function", "header")})
 	o.dtm(o.t.Dates, "header.invoiceDate", "header.invoiceDate", h.InvoiceDate)
 	o.dtm(o.t.Dates, "header.expectedDeliveryDate", "header.expectedDeliveryDate", h.ExpectedDeliveryDate)
 	o.dtm(o.t.Dates, "header.requestedDeliveryDate", "header.requestedDeliveryDate", h.RequestedDeliveryDate)
@@ -394,7 +420,7 @@ func invoicOut(o *out, content procuros.Content) {
 		o.add("DTM", []string{"13", v, format})
 	}
 	if inv.Summary != nil {
-		var alc []segmentSpec
+		var alc []edifact.Segment
 		for _, g := range inv.Summary.ModificationGroups {
 			o.allowanceSegments(&alc, "summary.modificationGroups", g)
 		}
@@ -442,23 +468,22 @@ func (o *out) invoiceLine(path string, it procuros.InvoiceItem) {
 	if it.LineNumber != nil {
 		line = *it.LineNumber
 	}
-	refs := map[string]string{"orderIdentifier": it.OrderIdentifier, "shippingNoticeIdentifier": it.ShippingNoticeIdentifier,
-		"contractReference": it.ContractReference, "promotionCode": it.PromotionCode}
+	refs := fieldsOf(field[string]{"orderIdentifier", it.OrderIdentifier}, field[string]{"shippingNoticeIdentifier", it.ShippingNoticeIdentifier}, field[string]{"contractReference", it.ContractReference}, field[string]{"promotionCode", it.PromotionCode})
 	if it.OrderLineNumber != 0 {
-		refs["orderLineNumber"] = strconv.Itoa(it.OrderLineNumber)
+		refs.set("orderLineNumber", strconv.Itoa(it.OrderLineNumber))
 	}
 	if it.ShippingNoticeLineNumber != 0 {
 		o.warnf(path+".shippingNoticeLineNumber", "not written: EANCOM INVOIC has no reference to a despatch advice line")
 	}
-	s := o.slots(itemOut{
+	s := o.slots(&itemOut{
 		path: path, lineNumber: line, identifiers: it.Identifiers, deposit: it.IsDepositItem != nil && *it.IsDepositItem,
-		texts:      map[string]string{"description": it.Description, "comments": it.Comments, "colorName": it.ColorName, "size": it.Size},
-		quantities: map[string]procuros.Decimal{"quantity": it.Quantity, "freeQuantity": it.FreeQuantity, "orderedQuantity": it.OrderedQuantity},
+		texts:      fieldsOf(field[string]{"description", it.Description}, field[string]{"comments", it.Comments}, field[string]{"colorName", it.ColorName}, field[string]{"size", it.Size}),
+		quantities: fieldsOf(field[procuros.Decimal]{"quantity", it.Quantity}, field[procuros.Decimal]{"freeQuantity", it.FreeQuantity}, field[procuros.Decimal]{"orderedQuantity", it.OrderedQuantity}),
 		unit:       it.UnitOfMeasure, unitPrice: it.UnitPrice, rrp: it.RecommendedRetailPrice,
-		dates: map[string]procuros.DateTime{"requestedDeliveryDate": it.RequestedDeliveryDate, "expectedDeliveryDate": it.ExpectedDeliveryDate},
-		refs:  refs, refDates: map[string]procuros.DateTime{"orderIdentifier": it.OrderDate, "shippingNoticeIdentifier": it.ShippingNoticeDate},
+		dates: fieldsOf(field[procuros.DateTime]{"requestedDeliveryDate", it.RequestedDeliveryDate}, field[procuros.DateTime]{"expectedDeliveryDate", it.ExpectedDeliveryDate}),
+		refs:  refs, refDates: fieldsOf(field[procuros.DateTime]{"orderIdentifier", it.OrderDate}, field[procuros.DateTime]{"shippingNoticeIdentifier", it.ShippingNoticeDate}),
 		tax: it.Tax, mods: it.ModificationGroups, origin: it.OriginCountryCode,
-		weights: map[string]procuros.Decimal{"netWeight": it.NetWeight, "grossWeight": it.GrossWeight},
+		weights: fieldsOf(field[procuros.Decimal]{"netWeight", it.NetWeight}, field[procuros.Decimal]{"grossWeight", it.GrossWeight}),
 	})
 	for _, f := range []struct {
 		name string

@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"fmt"
+	"github.com/edibridge/edibridge/edifact"
+	"iter"
 	"math/big"
 	"slices"
 	"strconv"
@@ -14,32 +16,113 @@ import (
 // itemData is what a line item group (LIN and what follows it) says, before
 // it becomes the item type of one transaction.
 type itemData struct {
+	itemScalars
+	texts      fields[string]           // description, brand, colorName, size, comments
+	quantities fields[procuros.Decimal] // by field: quantity, orderedQuantity, ...
+	prices     fields[procuros.Decimal] // netPrice, grossPrice, recommendedRetailPrice
+	dates      fields[procuros.DateTime]
+	refs       fields[string]
+	refDates   fields[procuros.DateTime]
+	amounts    fields[procuros.Decimal]
+	weights    fields[procuros.Decimal] // netWeight, grossWeight, in grams
+	descParts  fields[[]string]         // IMD C273 7008 parts, by field
+}
+
+// itemScalars are the members of itemData other than its fields, apart so
+// that reset can clear them at once.
+type itemScalars struct {
 	lin         Seg
 	lineNumber  int
 	identifiers []procuros.ItemIdentifier
-	texts       map[string]string // description, brand, colorName, size, comments
 	deposit     bool
-	quantities  map[string]procuros.Decimal // by field: quantity, orderedQuantity, ...
 	unit        procuros.UnitOfMeasure
-	prices      map[string]procuros.Decimal // netPrice, grossPrice, recommendedRetailPrice
-	dates       map[string]procuros.DateTime
-	refs        map[string]string
-	refDates    map[string]procuros.DateTime
-	amounts     map[string]procuros.Decimal
 	tax         *procuros.Tax
 	taxRate     Seg    // the TAX segment, for problems
 	taxCategory string // its 5305, by the taxCategories table
 	mods        []procuros.ModificationGroup
 	modsSeg     Seg
-	origin      string                      // ALI 3239: country of origin
-	weights     map[string]procuros.Decimal // netWeight, grossWeight, in grams
-	descParts   map[string][]string         // IMD C273 7008 parts, by field
+	origin      string // ALI 3239: country of origin
 }
 
-func newItemData(lin Seg) *itemData {
-	return &itemData{lin: lin, texts: map[string]string{}, quantities: map[string]procuros.Decimal{}, prices: map[string]procuros.Decimal{},
-		dates: map[string]procuros.DateTime{}, refs: map[string]string{}, refDates: map[string]procuros.DateTime{}, amounts: map[string]procuros.Decimal{},
-		weights: map[string]procuros.Decimal{}, descParts: map[string][]string{}}
+// reset makes d the data of a new line: what it held before is forgotten,
+// without clearing the arrays of its fields (a line's worth of memory).
+func (d *itemData) reset(lin Seg) {
+	d.itemScalars = itemScalars{lin: lin}
+	d.texts.n, d.quantities.n, d.prices.n, d.dates.n, d.refs.n = 0, 0, 0, 0, 0
+	d.refDates.n, d.amounts.n, d.weights.n, d.descParts.n = 0, 0, 0, 0
+}
+
+// maxFields is how many fields of one kind (quantities, dates, ...) an
+// item can hold; no message's fieldSet names more (TestFieldSetsFit).
+const maxFields = 8
+
+// fields holds a few values by field name, in the order they were set.
+// It lives inside its itemData, so that reading a line allocates no maps.
+type fields[T any] struct {
+	names [maxFields]string
+	vals  [maxFields]T
+	n     int
+}
+
+func (f *fields[T]) get(name string) T {
+	for i := range f.n {
+		if f.names[i] == name {
+			return f.vals[i]
+		}
+	}
+	var zero T
+	return zero
+}
+
+func (f *fields[T]) set(name string, v T) {
+	for i := range f.n {
+		if f.names[i] == name {
+			f.vals[i] = v
+			return
+		}
+	}
+	if f.n == maxFields {
+		panic(fmt.Sprintf("mapping: more than %d fields of one kind (%s)", maxFields, name))
+	}
+	f.names[f.n], f.vals[f.n] = name, v
+	f.n++
+}
+
+// A field is a name and a value, to fill fields from a literal.
+type field[T any] struct {
+	name string
+	v    T
+}
+
+// fieldsOf returns fields holding pairs.
+func fieldsOf[T any](pairs ...field[T]) fields[T] {
+	var f fields[T]
+	for _, p := range pairs {
+		f.set(p.name, p.v)
+	}
+	return f
+}
+
+// all yields the fields in the order they were set.
+func (f *fields[T]) all() iter.Seq2[string, T] {
+	return func(yield func(string, T) bool) {
+		for i := range f.n {
+			if !yield(f.names[i], f.vals[i]) {
+				return
+			}
+		}
+	}
+}
+
+// newItemData returns the itemData of the next line, reusing the one of
+// the line before: what the mappings keep of it (strings, and the slices
+// they take over) is never written again.
+func (c *in) newItemData(lin Seg) *itemData {
+	if c.itemBuf == nil {
+		c.itemBuf = new(itemData)
+	}
+	c.itemBuf.reset(lin)
+	return c.itemBuf
 }
 
 // item reads a line item group: LIN, PIA, IMD, QTY, DTM, MOA, FTX, and the
@@ -47,7 +130,7 @@ func newItemData(lin Seg) *itemData {
 // have (batches in a DESADV).
 func (c *in) item(n *structure.Node, extra handlers) *itemData {
 	lin := first(n)
-	d := newItemData(lin)
+	d := c.newItemData(lin)
 	c.lines++
 	if v := value(lin, 1, 1); v != "" {
 		if num, ok := c.integer(lin, 1, 1); ok {
@@ -69,38 +152,59 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 		c.errorf(lin, 2, 1, "line item action %s is not mapped for %s", v, c.t.Transaction)
 	}
 	h := handlers{
-		segments: map[string]func(Seg){
-			"LIN": func(Seg) {},
-			"PIA": func(s Seg) { c.pia(s, d) },
-			"IMD": func(s Seg) { c.imd(s, d) },
-			"QTY": func(s Seg) { c.itemQuantity(s, d) },
-			"DTM": func(s Seg) { c.itemDate(s, d) },
-			"MOA": func(s Seg) { c.itemAmount(s, d) },
-			"FTX": func(s Seg) { c.itemText(s, d) },
-			"ALI": func(s Seg) { c.origin(s, d) },
-			"MEA": func(s Seg) { c.itemMeasure(s, d) },
+		segment: func(s Seg) bool {
+			if extra.segment != nil && extra.segment(s) {
+				return true
+			}
+			switch s.Tag {
+			case "LIN":
+			case "PIA":
+				c.pia(s, d)
+			case "IMD":
+				c.imd(s, d)
+			case "QTY":
+				c.itemQuantity(s, d)
+			case "DTM":
+				c.itemDate(s, d)
+			case "MOA":
+				c.itemAmount(s, d)
+			case "FTX":
+				c.itemText(s, d)
+			case "ALI":
+				c.origin(s, d)
+			case "MEA":
+				c.itemMeasure(s, &d.weights)
+			default:
+				return false
+			}
+			return true
 		},
-		groups: map[string]func(*structure.Node){
-			"PRI": func(g *structure.Node) { c.itemPrice(g, d) },
-			"RFF": func(g *structure.Node) { c.itemReference(g, d) },
-			"TAX": func(g *structure.Node) { c.itemTax(g, d) },
-			"ALC": func(g *structure.Node) { c.allowance(g, &d.mods, &d.modsSeg) },
-			"MOA": func(g *structure.Node) {
+		group: func(trigger string, g *structure.Node) bool {
+			if extra.group != nil && extra.group(trigger, g) {
+				return true
+			}
+			switch trigger {
+			case "PRI":
+				c.itemPrice(g, d)
+			case "RFF":
+				c.itemReference(g, d)
+			case "TAX":
+				c.itemTax(g, d)
+			case "ALC":
+				c.allowance(g, &d.mods, &d.modsSeg)
+			case "MOA":
 				for _, s := range g.Segments {
 					c.itemAmount(s, d)
 				}
-			},
+			default:
+				return false
+			}
+			return true
 		},
 	}
-	for tag, f := range extra.segments {
-		h.segments[tag] = f
-	}
-	for tag, f := range extra.groups {
-		h.groups[tag] = f
-	}
 	c.walk(n, h)
-	for field, parts := range d.descParts {
-		appendTextTo(d.texts, field, joinWrapped(parts, itemWidth))
+	for field, parts := range d.descParts.all() {
+		appendTextTo(&d.texts, field, joinWrapped(parts, itemWidth))
 	}
 	return d
 }
@@ -109,8 +213,8 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 // that the item has no field for; used lists the references whose dates it
 // carries.
 func (c *in) unusedRefDates(d *itemData, used ...string) {
-	for _, field := range sortedKeys(d.refDates) {
-		if !contains(used, field) && !d.refDates[field].IsZero() {
+	for field, date := range d.refDates.all() {
+		if !contains(used, field) && !date.IsZero() {
 			c.warnf(d.lin, 0, 0, "line %d: the date of its %s reference is not carried: %s has no field for it", d.lineNumber, field, c.t.Transaction)
 		}
 	}
@@ -157,7 +261,7 @@ func (c *in) imd(s Seg, d *itemData) {
 		// text, joined as joinWrapped joins parts.
 		e := s.Element(2)
 		for j := 3; j < 5 && j < e.Len(); j++ {
-			d.descParts[field] = append(d.descParts[field], e.Component(j))
+			d.descParts.set(field, append(d.descParts.get(field), e.Component(j)))
 		}
 	case "C":
 		code := value(s, 3, 1)
@@ -192,7 +296,7 @@ func (c *in) origin(s Seg, d *itemData) {
 
 // itemMeasure reads a weight of the item (MEA C502 6313 by the measures
 // table), converted to grams: Procuros weighs in grams.
-func (c *in) itemMeasure(s Seg, d *itemData) {
+func (c *in) itemMeasure(s Seg, weights *fields[procuros.Decimal]) {
 	field, ok := c.lookup(s, c.t.Item.Measures, 2, 1)
 	if !ok {
 		return
@@ -207,15 +311,15 @@ func (c *in) itemMeasure(s Seg, d *itemData) {
 		c.errorf(s, 3, 1, "%v", err)
 		return
 	}
-	w := d.weights[field]
+	w := weights.get(field)
 	c.setDecimal(s, 3, 2, &w, grams, field)
-	d.weights[field] = w
+	weights.set(field, w)
 }
 
-func appendTextTo(texts map[string]string, field, s string) {
-	v := texts[field]
+func appendTextTo(texts *fields[string], field, s string) {
+	v := texts.get(field)
 	appendText(&v, s)
-	texts[field] = v
+	texts.set(field, v)
 }
 
 func (c *in) itemQuantity(s Seg, d *itemData) {
@@ -231,9 +335,9 @@ func (c *in) itemQuantity(s Seg, d *itemData) {
 	if q == "" {
 		return // not a number: reported
 	}
-	v := d.quantities[field]
+	v := d.quantities.get(field)
 	c.setDecimal(s, 1, 2, &v, q, field)
-	d.quantities[field] = v
+	d.quantities.set(field, v)
 	if code := value(s, 1, 3); code != "" {
 		unit, ok := c.tabs.Units.Get(code)
 		switch {
@@ -260,9 +364,9 @@ func (c *in) itemDate(s Seg, d *itemData) {
 		c.errorf(s, 1, 2, "a range is not mapped for %s", field)
 		return
 	}
-	v := d.dates[field]
+	v := d.dates.get(field)
 	c.setDate(s, &v, start, field)
-	d.dates[field] = v
+	d.dates.set(field, v)
 }
 
 func (c *in) itemAmount(s Seg, d *itemData) {
@@ -270,9 +374,9 @@ func (c *in) itemAmount(s Seg, d *itemData) {
 	if !ok {
 		return
 	}
-	v := d.amounts[field]
+	v := d.amounts.get(field)
 	c.setDecimal(s, 1, 2, &v, c.decimal(s, 1, 2), field)
-	d.amounts[field] = v
+	d.amounts.set(field, v)
 }
 
 func (c *in) itemText(s Seg, d *itemData) {
@@ -280,48 +384,62 @@ func (c *in) itemText(s Seg, d *itemData) {
 	if !ok {
 		return
 	}
-	appendTextTo(d.texts, field, text(s, 4, 1, 5, textWidth))
+	appendTextTo(&d.texts, field, text(s, 4, 1, 5, textWidth))
 }
 
 // itemPrice reads a PRI group: the price of a qualifier per one unit.
 func (c *in) itemPrice(g *structure.Node, d *itemData) {
-	c.walk(g, handlers{segments: map[string]func(Seg){"PRI": func(s Seg) {
-		field, ok := c.lookup(s, c.t.Item.Prices, 1, 1)
-		if !ok {
-			return
-		}
-		if basis := value(s, 1, 5); basis != "" && basis != "1" {
-			c.errorf(s, 1, 5, "price per %s units is not mapped: Procuros carries a price per unit", basis)
-			return
-		}
-		v := d.prices[field]
-		c.setDecimal(s, 1, 2, &v, c.decimal(s, 1, 2), field)
-		d.prices[field] = v
-	}}})
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "PRI":
+				field, ok := c.lookup(s, c.t.Item.Prices, 1, 1)
+				if !ok {
+					return true
+				}
+				if basis := value(s, 1, 5); basis != "" && basis != "1" {
+					c.errorf(s, 1, 5, "price per %s units is not mapped: Procuros carries a price per unit", basis)
+					return true
+				}
+				v := d.prices.get(field)
+				c.setDecimal(s, 1, 2, &v, c.decimal(s, 1, 2), field)
+				d.prices.set(field, v)
+			default:
+				return false
+			}
+			return true
+		},
+	})
 }
 
 // itemReference reads an RFF group of the line, with its DTM+171.
 func (c *in) itemReference(g *structure.Node, d *itemData) {
 	rff := first(g)
 	field, ok := c.lookup(rff, c.t.Item.References, 1, 1)
-	c.walk(g, handlers{segments: map[string]func(Seg){
-		"RFF": func(Seg) {},
-		"DTM": func(s Seg) {
-			if value(s, 1, 1) != "171" {
-				c.unmapped(s, value(s, 1, 1))
-				return
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "RFF":
+			case "DTM":
+				if value(s, 1, 1) != "171" {
+					c.unmapped(s, value(s, 1, 1))
+					return true
+				}
+				if date, _, ok2 := c.date(s); ok2 && ok {
+					d.refDates.set(field, date)
+				}
+			default:
+				return false
 			}
-			if date, _, ok2 := c.date(s); ok2 && ok {
-				d.refDates[field] = date
-			}
+			return true
 		},
-	}})
+	})
 	if !ok {
 		return
 	}
-	v := d.refs[field]
+	v := d.refs.get(field)
 	c.setText(rff, 1, 2, &v, value(rff, 1, 2), field)
-	d.refs[field] = v
+	d.refs.set(field, v)
 }
 
 // itemTax reads a TAX group of the line: the VAT rate and, with MOA+124,
@@ -333,16 +451,22 @@ func (c *in) itemTax(g *structure.Node, d *itemData) {
 		return
 	}
 	t := &procuros.Tax{Percentage: c.taxRate(tax), Description: value(tax, 2, 4)}
-	c.walk(g, handlers{segments: map[string]func(Seg){
-		"TAX": func(Seg) {},
-		"MOA": func(s Seg) {
-			if value(s, 1, 1) != "124" {
-				c.unmapped(s, value(s, 1, 1))
-				return
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "TAX":
+			case "MOA":
+				if value(s, 1, 1) != "124" {
+					c.unmapped(s, value(s, 1, 1))
+					return true
+				}
+				t.Amount = c.decimal(s, 1, 2)
+			default:
+				return false
 			}
-			t.Amount = c.decimal(s, 1, 2)
+			return true
 		},
-	}})
+	})
 	d.tax, d.taxRate, d.taxCategory = t, tax, c.taxCategory(tax)
 }
 
@@ -407,41 +531,73 @@ func (c *in) allowance(g *structure.Node, groups *[]procuros.ModificationGroup, 
 		}
 	}
 	var basis procuros.Decimal
-	c.walk(g, handlers{groups: map[string]func(*structure.Node){
-		"PCD": func(n *structure.Node) {
-			c.walk(n, handlers{segments: map[string]func(Seg){"PCD": func(s Seg) {
-				switch value(s, 1, 1) {
-				case "1", "2", "3":
-					c.setDecimal(s, 1, 2, &m.Percentage, c.decimal(s, 1, 2), "percentage")
-				default:
-					c.unmapped(s, value(s, 1, 1))
-				}
-			}}})
+	c.walk(g, handlers{
+		group: func(trigger string, n *structure.Node) bool {
+			switch trigger {
+			case "PCD":
+				c.walk(n, handlers{
+					segment: func(s Seg) bool {
+						switch s.Tag {
+						case "PCD":
+							switch value(s, 1, 1) {
+							case "1", "2", "3":
+								c.setDecimal(s, 1, 2, &m.Percentage, c.decimal(s, 1, 2), "percentage")
+							default:
+								c.unmapped(s, value(s, 1, 1))
+							}
+						default:
+							return false
+						}
+						return true
+					},
+				})
+
+			case "MOA":
+				c.walk(n, handlers{
+					segment: func(s Seg) bool {
+						switch s.Tag {
+						case "MOA":
+							switch value(s, 1, 1) {
+							case "204", "23", "8":
+								c.setDecimal(s, 1, 2, &m.Amount, absDecimal(c.decimal(s, 1, 2)), "amount")
+							case "25":
+								c.setDecimal(s, 1, 2, &basis, c.decimal(s, 1, 2), "basis")
+							default:
+								c.unmapped(s, value(s, 1, 1))
+							}
+						default:
+							return false
+						}
+						return true
+					},
+				})
+
+			case "TAX":
+				t := &procuros.Tax{Percentage: c.taxRate(first(n)), Description: value(first(n), 2, 4)}
+				c.walk(n, handlers{
+					segment: func(s Seg) bool {
+						switch s.Tag {
+						case "TAX":
+						case "MOA":
+							if value(s, 1, 1) != "124" {
+								c.unmapped(s, value(s, 1, 1))
+								return true
+							}
+							t.Amount = c.decimal(s, 1, 2)
+						default:
+							return false
+						}
+						return true
+					},
+				})
+				m.Tax = t
+			default:
+				return false
+			}
+			return true
 		},
-		"MOA": func(n *structure.Node) {
-			c.walk(n, handlers{segments: map[string]func(Seg){"MOA": func(s Seg) {
-				switch value(s, 1, 1) {
-				case "204", "23", "8":
-					c.setDecimal(s, 1, 2, &m.Amount, absDecimal(c.decimal(s, 1, 2)), "amount")
-				case "25":
-					c.setDecimal(s, 1, 2, &basis, c.decimal(s, 1, 2), "basis")
-				default:
-					c.unmapped(s, value(s, 1, 1))
-				}
-			}}})
-		},
-		"TAX": func(n *structure.Node) {
-			t := &procuros.Tax{Percentage: c.taxRate(first(n)), Description: value(first(n), 2, 4)}
-			c.walk(n, handlers{segments: map[string]func(Seg){"TAX": func(Seg) {}, "MOA": func(s Seg) {
-				if value(s, 1, 1) != "124" {
-					c.unmapped(s, value(s, 1, 1))
-					return
-				}
-				t.Amount = c.decimal(s, 1, 2)
-			}}})
-			m.Tax = t
-		},
-	}, segments: map[string]func(Seg){"ALC": func(Seg) {}}})
+		segment: only("ALC"),
+	})
 	switch {
 	case m.Percentage != "":
 		m.CalculationType = procuros.Relative
@@ -550,7 +706,7 @@ func (c *in) modificationTaxes(groups []procuros.ModificationGroup, at Seg) bool
 // and charges, the gross price they apply to; without, the net price (or
 // the gross one when that is all there is).
 func (c *in) unitPrice(d *itemData) procuros.Decimal {
-	net, gross := d.prices["netPrice"], d.prices["grossPrice"]
+	net, gross := d.prices.get("netPrice"), d.prices.get("grossPrice")
 	switch {
 	case len(d.mods) > 0 && gross != "":
 		return gross
@@ -573,7 +729,7 @@ func (c *in) lineTax(d *itemData, quantity, price procuros.Decimal) *procuros.Ta
 	t := *d.tax
 	if t.Amount == "" {
 		rate, okRate := rat(t.Percentage)
-		base, okBase := rat(d.amounts["lineAmount"])
+		base, okBase := rat(d.amounts.get("lineAmount"))
 		if !okBase {
 			q, okQ := rat(quantity)
 			p, okP := rat(price)
@@ -592,17 +748,11 @@ func (c *in) lineTax(d *itemData, quantity, price procuros.Decimal) *procuros.Ta
 // itemOut writes a line item group. The slots hold its segments by kind,
 // so that each message can order them as its structure wants.
 type itemSlots struct {
-	lin, pia, imd, mea, qty, ali, dtm, moa, ftx, pri, rff, tax, alc, pci, qvr []segmentSpec
+	lin, pia, imd, mea, qty, ali, dtm, moa, ftx, pri, rff, tax, alc, pci, qvr []edifact.Segment
 }
 
-// A segmentSpec is a segment to write: its tag and elements.
-type segmentSpec struct {
-	tag   string
-	elems [][]string
-}
-
-func (s *itemSlots) add(slot *[]segmentSpec, tag string, elems ...[]string) {
-	*slot = append(*slot, segmentSpec{tag, elems})
+func (s *itemSlots) add(slot *[]edifact.Segment, tag string, elems ...[]string) {
+	*slot = append(*slot, edifact.NewSegment(tag, elems...))
 }
 
 // itemOut is the outbound form of itemData: the fields the message's item
@@ -611,19 +761,19 @@ type itemOut struct {
 	path        string
 	lineNumber  int
 	identifiers []procuros.ItemIdentifier
-	texts       map[string]string
+	texts       fields[string]
 	deposit     bool
-	quantities  map[string]procuros.Decimal
+	quantities  fields[procuros.Decimal]
 	unit        procuros.UnitOfMeasure
 	unitPrice   procuros.Decimal
 	rrp         procuros.Decimal
-	dates       map[string]procuros.DateTime
-	refs        map[string]string
-	refDates    map[string]procuros.DateTime
+	dates       fields[procuros.DateTime]
+	refs        fields[string]
+	refDates    fields[procuros.DateTime]
 	tax         *procuros.Tax
 	mods        []procuros.ModificationGroup
 	origin      string
-	weights     map[string]procuros.Decimal // in grams
+	weights     fields[procuros.Decimal] // in grams
 	batches     []procuros.Batch
 	// openQuantity is what happens to the quantity ordered and not
 	// shipped (written as a QVR).
@@ -631,7 +781,7 @@ type itemOut struct {
 }
 
 // slots writes an item's segments into slots, by the message's tables.
-func (o *out) slots(it itemOut) *itemSlots {
+func (o *out) slots(it *itemOut) *itemSlots {
 	s := &itemSlots{}
 	var gtin, gtinType string
 	var more [][]string
@@ -658,7 +808,7 @@ func (o *out) slots(it itemOut) *itemSlots {
 		more = more[n:]
 	}
 	for _, field := range []string{"description", "brand", "colorName", "size"} {
-		v := it.texts[field]
+		v := it.texts.get(field)
 		if v == "" {
 			continue
 		}
@@ -680,30 +830,30 @@ func (o *out) slots(it itemOut) *itemSlots {
 		code, _ := o.t.Item.Codes.Code("deposit")
 		s.add(&s.imd, "IMD", []string{"C"}, nil, []string{code, "", "9"})
 	}
-	o.measures(&s.mea, it.path, it.weights)
+	o.measures(&s.mea, it.path, &it.weights)
 	unit := ""
 	if it.unit != "" {
-		unit = o.code(o.tabs.Units, string(it.unit), it.path+".unitOfMeasure", "unit")
+		unit = o.code(o.tabs.Units, string(it.unit), "unit", it.path, ".unitOfMeasure")
 	}
 	for _, field := range quantityOrder {
-		q, ok := it.quantities[field]
-		if !ok || q == "" {
+		q := it.quantities.get(field)
+		if q == "" {
 			continue
 		}
-		code := o.code(o.t.Item.Quantities, field, it.path+"."+field, "QTY qualifier")
-		s.add(&s.qty, "QTY", []string{code, o.num(it.path+"."+field, q), unit})
+		code := o.code(o.t.Item.Quantities, field, "QTY qualifier", it.path, ".", field)
+		s.add(&s.qty, "QTY", []string{code, o.num(q, it.path, ".", field), unit})
 	}
 	for _, field := range itemDateOrder {
-		d := it.dates[field]
+		d := it.dates.get(field)
 		if d.IsZero() {
 			continue
 		}
-		code := o.code(o.t.Item.Dates, field, it.path+"."+field, "DTM qualifier")
+		code := o.code(o.t.Item.Dates, field, "DTM qualifier", it.path, ".", field)
 		v, format := formatDate(d)
 		s.add(&s.dtm, "DTM", []string{code, v, format})
 	}
-	if c := it.texts["comments"]; c != "" {
-		code := o.code(o.t.Item.FreeText, "comments", it.path+".comments", "FTX subject")
+	if c := it.texts.get("comments"); c != "" {
+		code := o.code(o.t.Item.FreeText, "comments", "FTX subject", it.path, ".comments")
 		for _, para := range splitLines(c) {
 			parts := wrap(para, textWidth)
 			for len(parts) > 0 {
@@ -718,21 +868,21 @@ func (o *out) slots(it itemOut) *itemSlots {
 		if len(it.mods) > 0 {
 			field = "grossPrice"
 		}
-		code := o.code(o.t.Item.Prices, field, it.path+".unitPrice", "PRI qualifier")
-		s.add(&s.pri, "PRI", []string{code, o.num(it.path+".unitPrice", it.unitPrice)})
+		code := o.code(o.t.Item.Prices, field, "PRI qualifier", it.path, ".unitPrice")
+		s.add(&s.pri, "PRI", []string{code, o.num(it.unitPrice, it.path, ".unitPrice")})
 	}
 	if it.rrp != "" {
-		code := o.code(o.t.Item.Prices, "recommendedRetailPrice", it.path+".recommendedRetailPrice", "PRI qualifier")
-		s.add(&s.pri, "PRI", []string{code, o.num(it.path+".recommendedRetailPrice", it.rrp)})
+		code := o.code(o.t.Item.Prices, "recommendedRetailPrice", "PRI qualifier", it.path, ".recommendedRetailPrice")
+		s.add(&s.pri, "PRI", []string{code, o.num(it.rrp, it.path, ".recommendedRetailPrice")})
 	}
 	for _, field := range itemReferenceOrder {
-		ref := it.refs[field]
+		ref := it.refs.get(field)
 		if ref == "" {
 			continue
 		}
-		code := o.code(o.t.Item.References, field, it.path+"."+field, "RFF qualifier")
+		code := o.code(o.t.Item.References, field, "RFF qualifier", it.path, ".", field)
 		s.add(&s.rff, "RFF", []string{code, ref})
-		if d := it.refDates[field]; !d.IsZero() {
+		if d := it.refDates.get(field); !d.IsZero() {
 			v, format := formatDate(d)
 			s.add(&s.rff, "DTM", []string{"171", v, format})
 		}
@@ -769,9 +919,9 @@ func (o *out) gtinType(typ string) string {
 }
 
 // measures writes weights (in grams) as MEA segments in kilograms.
-func (o *out) measures(slot *[]segmentSpec, path string, weights map[string]procuros.Decimal) {
+func (o *out) measures(slot *[]edifact.Segment, path string, weights *fields[procuros.Decimal]) {
 	for _, field := range []string{"netWeight", "grossWeight"} {
-		g := weights[field]
+		g := weights.get(field)
 		if g == "" {
 			continue
 		}
@@ -780,41 +930,42 @@ func (o *out) measures(slot *[]segmentSpec, path string, weights map[string]proc
 			o.errorf(path+"."+field, "%q is not a number", g)
 			continue
 		}
-		code := o.code(o.t.Item.Measures, field, path+"."+field, "MEA attribute")
-		*slot = append(*slot, segmentSpec{"MEA", [][]string{{"PD"}, {code}, {"KGM", o.num(path+"."+field, kg)}}})
+		code := o.code(o.t.Item.Measures, field, "MEA attribute", path, ".", field)
+		*slot = append(*slot, edifact.NewSegment("MEA", [][]string{{"PD"}, {code}, {"KGM", o.num(kg, path, ".", field)}}...))
 	}
 }
 
 // batchSegments writes a batch as a PCI group: PCI+36E, its expiry date,
 // weights and quantity, and GIN+BX with its number.
-func (o *out) batchSegments(slot *[]segmentSpec, path string, b procuros.Batch) {
-	*slot = append(*slot, segmentSpec{"PCI", [][]string{{"36E"}}}) // 36E: marked with batch number and expiry date
+func (o *out) batchSegments(slot *[]edifact.Segment, path string, b procuros.Batch) {
+	*slot = append(*slot, edifact.NewSegment("PCI", [][]string{{"36E"}}...)) // 36E: marked with batch number and expiry date
 	if !b.ExpirationDate.IsZero() {
-		code := o.code(o.t.Item.Dates, "expirationDate", path+".expirationDate", "DTM qualifier")
+		code := o.code(o.t.Item.Dates, "expirationDate", "DTM qualifier", path, ".expirationDate")
 		v, format := formatDate(b.ExpirationDate.DateTime())
-		*slot = append(*slot, segmentSpec{"DTM", [][]string{{code, v, format}}})
+		*slot = append(*slot, edifact.NewSegment("DTM", [][]string{{code, v, format}}...))
 	}
-	o.measures(slot, path, map[string]procuros.Decimal{"netWeight": b.NetWeight, "grossWeight": b.GrossWeight})
+	weights := fieldsOf(field[procuros.Decimal]{"netWeight", b.NetWeight}, field[procuros.Decimal]{"grossWeight", b.GrossWeight})
+	o.measures(slot, path, &weights)
 	if b.Quantity != "" {
-		code := o.code(o.t.Item.Quantities, "shippedQuantity", path+".quantity", "QTY qualifier")
-		*slot = append(*slot, segmentSpec{"QTY", [][]string{{code, o.num(path+".quantity", b.Quantity)}}})
+		code := o.code(o.t.Item.Quantities, "shippedQuantity", "QTY qualifier", path, ".quantity")
+		*slot = append(*slot, edifact.NewSegment("QTY", [][]string{{code, o.num(b.Quantity, path, ".quantity")}}...))
 	}
 	if b.BatchIdentifier != "" {
-		*slot = append(*slot, segmentSpec{"GIN", [][]string{{"BX"}, {b.BatchIdentifier}}})
+		*slot = append(*slot, edifact.NewSegment("GIN", [][]string{{"BX"}, {b.BatchIdentifier}}...))
 	}
 }
 
 // variance writes a QVR: the quantity shipped less than ordered, and what
 // happens to it (4221, by the discrepancies table).
-func (o *out) variance(slot *[]segmentSpec, it itemOut) {
-	diff, ok := quantityDifference(it.quantities["orderedQuantity"], it.quantities["shippedQuantity"])
+func (o *out) variance(slot *[]edifact.Segment, it *itemOut) {
+	diff, ok := quantityDifference(it.quantities.get("orderedQuantity"), it.quantities.get("shippedQuantity"))
 	if !ok {
 		o.errorf(it.path+".openQuantityAction", "an open quantity action needs both the ordered and the shipped quantity")
 		return
 	}
-	code := o.code(o.t.Discrepancies, string(it.openQuantity), it.path+".openQuantityAction", "discrepancy code")
-	qualifier := o.code(o.t.Item.Quantities, "orderedQuantity", it.path+".orderedQuantity", "QTY qualifier")
-	*slot = append(*slot, segmentSpec{"QVR", [][]string{{o.num(it.path+".shippedQuantity", procuros.Decimal(diff)), qualifier}, {code}}})
+	code := o.code(o.t.Discrepancies, string(it.openQuantity), "discrepancy code", it.path, ".openQuantityAction")
+	qualifier := o.code(o.t.Item.Quantities, "orderedQuantity", "QTY qualifier", it.path, ".orderedQuantity")
+	*slot = append(*slot, edifact.NewSegment("QVR", [][]string{{o.num(procuros.Decimal(diff), it.path, ".shippedQuantity"), qualifier}, {code}}...))
 }
 
 // The order in which an item's quantities, dates and references are written.
@@ -829,19 +980,19 @@ var (
 // An item's tax has no category in Procuros: a positive rate is written as
 // S, standard rate (EANCOM uses it for the reduced German rate too); at 0%
 // the category is left out, as exempt and zero-rated cannot be told.
-func (o *out) taxSegments(slot *[]segmentSpec, path string, t procuros.Tax) {
+func (o *out) taxSegments(slot *[]edifact.Segment, path string, t procuros.Tax) {
 	category := ""
 	if r, ok := rat(t.Percentage); ok && r.Sign() > 0 {
 		category = "S"
 	}
-	*slot = append(*slot, segmentSpec{"TAX", [][]string{{"7"}, {"VAT", "", "", t.Description}, nil, nil, {"", "", "", o.num(path+".percentage", t.Percentage)}, {category}}})
+	*slot = append(*slot, edifact.NewSegment("TAX", [][]string{{"7"}, {"VAT", "", "", t.Description}, nil, nil, {"", "", "", o.num(t.Percentage, path, ".percentage")}, {category}}...))
 	if t.Amount != "" {
-		*slot = append(*slot, segmentSpec{"MOA", [][]string{{"124", o.num(path+".amount", t.Amount)}}})
+		*slot = append(*slot, edifact.NewSegment("MOA", [][]string{{"124", o.num(t.Amount, path, ".amount")}}...))
 	}
 }
 
 // allowanceSegments writes one ALC group per modification of g.
-func (o *out) allowanceSegments(slot *[]segmentSpec, path string, g procuros.ModificationGroup) {
+func (o *out) allowanceSegments(slot *[]edifact.Segment, path string, g procuros.ModificationGroup) {
 	level := ""
 	if g.Level != nil {
 		level = strconv.Itoa(*g.Level)
@@ -854,22 +1005,22 @@ func (o *out) allowanceSegments(slot *[]segmentSpec, path string, g procuros.Mod
 		}
 		reason := ""
 		if m.ReasonCode != "" {
-			reason = o.code(o.tabs.AllowanceReasons, string(m.ReasonCode), mp+".reasonCode", "special service code")
+			reason = o.code(o.tabs.AllowanceReasons, string(m.ReasonCode), "special service code", mp, ".reasonCode")
 		}
 		desc := wrap(m.Description, nameWidth)
 		if len(desc) > 2 {
 			o.errorf(mp+".description", "description longer than two lines of %d characters", nameWidth)
 			desc = desc[:2]
 		}
-		*slot = append(*slot, segmentSpec{"ALC", [][]string{{kind}, nil, nil, {level}, append([]string{reason, "", ""}, desc...)}})
+		*slot = append(*slot, edifact.NewSegment("ALC", [][]string{{kind}, nil, nil, {level}, append([]string{reason, "", ""}, desc...)}...))
 		if m.Percentage != "" {
-			*slot = append(*slot, segmentSpec{"PCD", [][]string{{pcd, o.num(mp+".percentage", m.Percentage)}}})
+			*slot = append(*slot, edifact.NewSegment("PCD", [][]string{{pcd, o.num(m.Percentage, mp, ".percentage")}}...))
 		}
 		if m.Amount != "" {
-			*slot = append(*slot, segmentSpec{"MOA", [][]string{{moa, o.num(mp+".amount", m.Amount)}}})
+			*slot = append(*slot, edifact.NewSegment("MOA", [][]string{{moa, o.num(m.Amount, mp, ".amount")}}...))
 		}
 		if g.Basis != "" {
-			*slot = append(*slot, segmentSpec{"MOA", [][]string{{"25", o.num(path+".basis", g.Basis)}}})
+			*slot = append(*slot, edifact.NewSegment("MOA", [][]string{{"25", o.num(g.Basis, path, ".basis")}}...))
 		}
 		if m.Tax != nil {
 			o.taxSegments(slot, mp+".tax", *m.Tax)
@@ -878,10 +1029,8 @@ func (o *out) allowanceSegments(slot *[]segmentSpec, path string, g procuros.Mod
 }
 
 // emit writes segment specs in order.
-func (o *out) emit(specs ...[]segmentSpec) {
+func (o *out) emit(specs ...[]edifact.Segment) {
 	for _, list := range specs {
-		for _, s := range list {
-			o.add(s.tag, s.elems...)
-		}
+		o.segs = append(o.segs, list...)
 	}
 }

@@ -1,8 +1,11 @@
 package mapping
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/edibridge/edibridge/edifact"
@@ -72,10 +75,22 @@ func (m *Mapper) ToProcuros(msg *edifact.Message) (*Result, error) {
 		c.problems = append(c.problems, fromStructure(sp))
 	}
 	content := messageMappings[msg.Header.Type.Type].in(c)
+	// In the order of the message, so that a partner reads them as they
+	// read the file; problems of the whole message come last.
+	slices.SortStableFunc(c.problems, func(a, b *Problem) int {
+		return cmp.Compare(orderKey(a), orderKey(b))
+	})
 	if errs := c.problems.Errors(); len(errs) > 0 {
 		return nil, c.problems
 	}
 	return &Result{Content: content, Warnings: c.problems.Warnings()}, nil
+}
+
+func orderKey(p *Problem) int {
+	if p.Pos == 0 {
+		return math.MaxInt
+	}
+	return p.Pos
 }
 
 // documentNotMapped reports a message whose document name (BGM C002 1001)

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"github.com/edibridge/edibridge/edifact"
 	"strings"
 
 	"github.com/edibridge/edibridge/mapping/structure"
@@ -37,28 +38,30 @@ func ordersIn(c *in) procuros.Content {
 	h := &o.Header
 	var bgm Seg
 	var parties []partyAt
-	window := map[string]procuros.DateTime{} // header dates that apply to every line
-	var lineTax Seg                          // a TAX at message level: every line's that states none
+	var window fields[procuros.DateTime] // header dates that apply to every line
+	var lineTax Seg                      // a TAX at message level: every line's that states none
 	var headerMods []procuros.ModificationGroup
 	var headerModsSeg Seg
-	var lines []lineTotal
+	o.Items = make([]procuros.OrderItem, 0, count(c.tree.Root, "LIN"))
+	lines := make([]lineTotal, 0, cap(o.Items))
 	sum := newSummaryIn()
 	c.walk(c.tree.Root, handlers{
-		segments: map[string]func(Seg){
-			"BGM": func(s Seg) {
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "BGM":
 				bgm = s
 				h.Type = c.documentType(s)
 				h.OrderIdentifier = value(s, 2, 1)
 				c.messageFunction(s)
-			},
-			"DTM": func(s Seg) {
+
+			case "DTM":
 				field, ok := c.lookup(s, c.t.Dates, 1, 1)
 				if !ok {
-					return
+					return true
 				}
 				d, _, ok := c.date(s)
 				if !ok {
-					return
+					return true
 				}
 				switch field {
 				case "header.orderDate":
@@ -66,16 +69,23 @@ func ordersIn(c *in) procuros.Content {
 				case "header.requestedDeliveryDate":
 					c.setDate(s, &h.RequestedDeliveryDate, d, "requested delivery date")
 				default:
-					window[field] = d
+					window.set(field, d)
 				}
-			},
-			"FTX": func(s Seg) {
+
+			case "FTX":
 				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
-			},
-			"MOA": func(s Seg) { c.summaryAmount(s, sum) }, // after UNS: the totals
+
+			case "MOA":
+				c.summaryAmount(s, sum)
+			// after UNS: the totals
+			default:
+				return false
+			}
+			return true
 		},
-		groups: map[string]func(*structure.Node){
-			"RFF": func(g *structure.Node) {
+		group: func(trigger string, g *structure.Node) bool {
+			switch trigger {
+			case "RFF":
 				c.headerReference(g, func(field string, s Seg, ref string, _ procuros.DateTime) bool {
 					switch field {
 					case "header.contractReference":
@@ -87,23 +97,32 @@ func ordersIn(c *in) procuros.Content {
 					}
 					return false
 				})
-			},
-			"NAD": func(g *structure.Node) { parties = append(parties, c.partyGroup(g)) },
-			"CUX": func(g *structure.Node) { c.currency(g, &h.Currency) },
-			"PAT": func(g *structure.Node) { h.PaymentTerms = append(h.PaymentTerms, c.paymentTerm(g, nil)) },
-			"TAX": func(g *structure.Node) {
-				c.walk(g, handlers{segments: map[string]func(Seg){"TAX": func(Seg) {}}})
+
+			case "NAD":
+				parties = append(parties, c.partyGroup(g))
+			case "CUX":
+				c.currency(g, &h.Currency)
+			case "PAT":
+				h.PaymentTerms = append(h.PaymentTerms, c.paymentTerm(g, nil))
+			case "TAX":
+				c.walk(g, handlers{
+					segment: only("TAX"),
+				})
 				if lineTax.Segment != nil {
 					c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
 				}
 				lineTax = first(g)
-			},
-			"ALC": func(g *structure.Node) { c.allowance(g, &headerMods, &headerModsSeg) },
-			"LIN": func(g *structure.Node) {
-				it, total := c.orderItem(g, window, lineTax)
+
+			case "ALC":
+				c.allowance(g, &headerMods, &headerModsSeg)
+			case "LIN":
+				it, total := c.orderItem(g, &window, lineTax)
 				o.Items = append(o.Items, it)
 				lines = append(lines, total)
-			},
+			default:
+				return false
+			}
+			return true
 		},
 	})
 	if bgm.Segment == nil {
@@ -172,7 +191,7 @@ func (c *in) orderSummary(sum *summaryIn, mods []procuros.ModificationGroup, mod
 
 // orderItem maps a line item group to an ORDER item, and returns what it
 // adds to the summary. tax is the message-level TAX, for a line without one.
-func (c *in) orderItem(g *structure.Node, window map[string]procuros.DateTime, tax Seg) (procuros.OrderItem, lineTotal) {
+func (c *in) orderItem(g *structure.Node, window *fields[procuros.DateTime], tax Seg) (procuros.OrderItem, lineTotal) {
 	d := c.item(g, handlers{})
 	if d.tax == nil && tax.Segment != nil {
 		d.tax, d.taxRate, d.taxCategory = &procuros.Tax{Percentage: c.taxRate(tax)}, tax, c.taxCategory(tax)
@@ -180,23 +199,23 @@ func (c *in) orderItem(g *structure.Node, window map[string]procuros.DateTime, t
 	it := procuros.OrderItem{
 		LineNumber:                    d.lineNumber,
 		Identifiers:                   d.identifiers,
-		Quantity:                      d.quantities["quantity"],
+		Quantity:                      d.quantities.get("quantity"),
 		UnitOfMeasure:                 d.unit,
-		Description:                   d.texts["description"],
-		Comments:                      d.texts["comments"],
-		Brand:                         d.texts["brand"],
-		ColorName:                     d.texts["colorName"],
-		Size:                          d.texts["size"],
-		RecommendedRetailPrice:        d.prices["recommendedRetailPrice"],
-		ContractReference:             d.refs["contractReference"],
-		PromotionCode:                 d.refs["promotionCode"],
-		RequestedDeliveryDate:         d.dates["requestedDeliveryDate"],
-		RequestedEarliestDeliveryDate: orDate(d.dates["requestedEarliestDeliveryDate"], window["items.requestedEarliestDeliveryDate"]),
-		RequestedLatestDeliveryDate:   orDate(d.dates["requestedLatestDeliveryDate"], window["items.requestedLatestDeliveryDate"]),
+		Description:                   d.texts.get("description"),
+		Comments:                      d.texts.get("comments"),
+		Brand:                         d.texts.get("brand"),
+		ColorName:                     d.texts.get("colorName"),
+		Size:                          d.texts.get("size"),
+		RecommendedRetailPrice:        d.prices.get("recommendedRetailPrice"),
+		ContractReference:             d.refs.get("contractReference"),
+		PromotionCode:                 d.refs.get("promotionCode"),
+		RequestedDeliveryDate:         d.dates.get("requestedDeliveryDate"),
+		RequestedEarliestDeliveryDate: orDate(d.dates.get("requestedEarliestDeliveryDate"), window.get("items.requestedEarliestDeliveryDate")),
+		RequestedLatestDeliveryDate:   orDate(d.dates.get("requestedLatestDeliveryDate"), window.get("items.requestedLatestDeliveryDate")),
 		ModificationGroups:            d.mods,
 		OriginCountryCode:             d.origin,
-		NetWeight:                     d.weights["netWeight"],
-		GrossWeight:                   d.weights["grossWeight"],
+		NetWeight:                     d.weights.get("netWeight"),
+		GrossWeight:                   d.weights.get("grossWeight"),
 	}
 	it.IsDepositItem = procuros.Bool(d.deposit)
 	it.UnitPrice = c.unitPrice(d)
@@ -245,7 +264,7 @@ func ordersOut(o *out, content procuros.Content) {
 	if h.Type != "" {
 		docName = h.Type
 	}
-	o.add("BGM", []string{o.code(o.t.DocumentNames, docName, "header.type", "document name")}, []string{h.OrderIdentifier}, []string{o.code(o.t.Functions, "original", "header", "message function")})
+	o.add("BGM", []string{o.code(o.t.DocumentNames, docName, "document name", "header.type")}, []string{h.OrderIdentifier}, []string{o.code(o.t.Functions, "original", "message function", "header")})
 	o.dtm(o.t.Dates, "header.orderDate", "header.orderDate", h.OrderDate)
 	o.dtm(o.t.Dates, "header.requestedDeliveryDate", "header.requestedDeliveryDate", h.RequestedDeliveryDate)
 	o.ftx(o.t.FreeText, "header.comments", "header.comments", h.Comments)
@@ -277,7 +296,7 @@ func ordersOut(o *out, content procuros.Content) {
 		o.warnf("header.version", "not written: EANCOM has no document version (an ORDERS is an original)")
 	}
 	if order.Summary != nil {
-		var alc []segmentSpec
+		var alc []edifact.Segment
 		for _, g := range order.Summary.ModificationGroups {
 			o.allowanceSegments(&alc, "summary.modificationGroups", g)
 		}
@@ -285,16 +304,15 @@ func ordersOut(o *out, content procuros.Content) {
 	}
 	for i, it := range order.Items {
 		path := fmt.Sprintf("items[%d]", i)
-		s := o.slots(itemOut{
+		s := o.slots(&itemOut{
 			path: path, lineNumber: it.LineNumber, identifiers: it.Identifiers, deposit: it.IsDepositItem != nil && *it.IsDepositItem,
-			texts:      map[string]string{"description": it.Description, "comments": it.Comments, "brand": it.Brand, "colorName": it.ColorName, "size": it.Size},
-			quantities: map[string]procuros.Decimal{"quantity": it.Quantity}, unit: it.UnitOfMeasure,
+			texts:      fieldsOf(field[string]{"description", it.Description}, field[string]{"comments", it.Comments}, field[string]{"brand", it.Brand}, field[string]{"colorName", it.ColorName}, field[string]{"size", it.Size}),
+			quantities: fieldsOf(field[procuros.Decimal]{"quantity", it.Quantity}), unit: it.UnitOfMeasure,
 			unitPrice: it.UnitPrice, rrp: it.RecommendedRetailPrice,
-			dates: map[string]procuros.DateTime{"requestedDeliveryDate": it.RequestedDeliveryDate,
-				"requestedEarliestDeliveryDate": it.RequestedEarliestDeliveryDate, "requestedLatestDeliveryDate": it.RequestedLatestDeliveryDate},
-			refs: map[string]string{"contractReference": it.ContractReference, "promotionCode": it.PromotionCode},
-			tax:  it.Tax, mods: it.ModificationGroups, origin: it.OriginCountryCode,
-			weights: map[string]procuros.Decimal{"netWeight": it.NetWeight, "grossWeight": it.GrossWeight},
+			dates: fieldsOf(field[procuros.DateTime]{"requestedDeliveryDate", it.RequestedDeliveryDate}, field[procuros.DateTime]{"requestedEarliestDeliveryDate", it.RequestedEarliestDeliveryDate}, field[procuros.DateTime]{"requestedLatestDeliveryDate", it.RequestedLatestDeliveryDate}),
+			refs:  fieldsOf(field[string]{"contractReference", it.ContractReference}, field[string]{"promotionCode", it.PromotionCode}),
+			tax:   it.Tax, mods: it.ModificationGroups, origin: it.OriginCountryCode,
+			weights: fieldsOf(field[procuros.Decimal]{"netWeight", it.NetWeight}, field[procuros.Decimal]{"grossWeight", it.GrossWeight}),
 		})
 		o.notWritten(path, it)
 		// ORDERS D96A/D01B line order: LIN PIA IMD MEA QTY ALI DTM MOA FTX,

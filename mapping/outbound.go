@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/procuros"
@@ -35,13 +36,16 @@ func (o *out) warnf(path, format string, args ...any) {
 }
 
 // num writes a Decimal with the output's decimal mark.
-func (o *out) num(path string, d procuros.Decimal) string {
+// The JSON path of a value is given in parts, joined only for a problem:
+// most values have none, and building the path for each would cost more
+// than writing the value.
+func (o *out) num(d procuros.Decimal, path ...string) string {
 	if d == "" {
 		return ""
 	}
 	s, err := formatDecimal(d, o.mark)
 	if err != nil {
-		o.errorf(path, "%v", err)
+		o.errorf(strings.Join(path, ""), "%v", err)
 	}
 	return s
 }
@@ -98,11 +102,12 @@ func (o *out) rff(tab Table, field, path, ref string, date procuros.DateTime) {
 	}
 }
 
-// code returns the code a table lists first for value, or reports it.
-func (o *out) code(tab Table, value, path, what string) string {
+// code returns the code a table lists first for value, or reports it at
+// the path (given in parts, as for num).
+func (o *out) code(tab Table, value, what string, path ...string) string {
 	c, ok := tab.Code(value)
 	if !ok {
-		o.errorf(path, "no %s for %q (tables)", what, value)
+		o.errorf(strings.Join(path, ""), "no %s for %q (tables)", what, value)
 	}
 	return c
 }

@@ -50,10 +50,26 @@ func (c *in) party(n *structure.Node) partyIn {
 		p.party.PostalAddress = &addr
 	}
 	c.walk(n, handlers{
-		segments: map[string]func(Seg){"NAD": func(Seg) {}, "FII": func(s Seg) { c.bankAccount(s, &p.party) }},
-		groups: map[string]func(*structure.Node){
-			"RFF": func(g *structure.Node) { c.partyReference(g, &p) },
-			"CTA": func(g *structure.Node) { p.party.Contacts = append(p.party.Contacts, c.contact(g)) },
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "NAD":
+			case "FII":
+				c.bankAccount(s, &p.party)
+			default:
+				return false
+			}
+			return true
+		},
+		group: func(trigger string, g *structure.Node) bool {
+			switch trigger {
+			case "RFF":
+				c.partyReference(g, &p)
+			case "CTA":
+				p.party.Contacts = append(p.party.Contacts, c.contact(g))
+			default:
+				return false
+			}
+			return true
 		},
 	})
 	return p
@@ -149,7 +165,9 @@ func isGLN(s string) bool {
 func (c *in) partyReference(g *structure.Node, p *partyIn) {
 	rff := first(g)
 	code, ref := value(rff, 1, 1), value(rff, 1, 2)
-	c.walk(g, handlers{segments: map[string]func(Seg){"RFF": func(Seg) {}}})
+	c.walk(g, handlers{
+		segment: only("RFF"),
+	})
 	if domain, ok := c.tabs.PartyReferences.Get(code); ok {
 		if domain != NotCarried {
 			p.party.Identifiers = append(p.party.Identifiers, procuros.PartyIdentifier{Identifier: ref, Domain: procuros.Domain(domain)})
@@ -169,26 +187,32 @@ func (c *in) contact(g *structure.Node) procuros.Contact {
 	var ct procuros.Contact
 	ct.Department = value(cta, 2, 1)
 	ct.FirstName, ct.LastName = splitName(value(cta, 2, 2))
-	c.walk(g, handlers{segments: map[string]func(Seg){
-		"CTA": func(Seg) {},
-		"COM": func(com Seg) {
-			field, ok := c.lookup(com, c.tabs.Communication, 1, 2)
-			if !ok {
-				return
+	c.walk(g, handlers{
+		segment: func(com Seg) bool {
+			switch com.Tag {
+			case "CTA":
+			case "COM":
+				field, ok := c.lookup(com, c.tabs.Communication, 1, 2)
+				if !ok {
+					return true
+				}
+				number := value(com, 1, 1)
+				switch field {
+				case "phone":
+					c.setText(com, 1, 1, &ct.Phone, number, "phone")
+				case "fax":
+					c.setText(com, 1, 1, &ct.Fax, number, "fax")
+				case "email":
+					c.setText(com, 1, 1, &ct.Email, number, "e-mail")
+				case "mobile":
+					c.setText(com, 1, 1, &ct.Mobile, number, "mobile")
+				}
+			default:
+				return false
 			}
-			number := value(com, 1, 1)
-			switch field {
-			case "phone":
-				c.setText(com, 1, 1, &ct.Phone, number, "phone")
-			case "fax":
-				c.setText(com, 1, 1, &ct.Fax, number, "fax")
-			case "email":
-				c.setText(com, 1, 1, &ct.Email, number, "e-mail")
-			case "mobile":
-				c.setText(com, 1, 1, &ct.Mobile, number, "mobile")
-			}
+			return true
 		},
-	}})
+	})
 	return ct
 }
 

@@ -22,6 +22,9 @@ type Problem struct {
 	Path      string // the JSON field, for problems found on the Procuros side
 	Warning   bool   // a note for the journal, not a reason to stop
 	Text      string // the rule broken, in plain words
+	// Fault is the syntax fault a warning tolerated (the reader's), 0 for
+	// the mapping's own problems.
+	Fault edifact.Fault
 }
 
 func (p *Problem) Error() string {
@@ -96,5 +99,5 @@ func fromStructure(sp *structure.Problem) *Problem {
 // problem, for the journal.
 func fromSyntax(se *edifact.SyntaxError) *Problem {
 	return &Problem{Message: se.Message, Ref: se.MessageRef, Pos: se.MsgSegment, Tag: se.Tag, Element: se.Element, Component: se.Component,
-		Warning: true, Text: fmt.Sprintf("%s (tolerated %s)", se.Msg, se.Fault)}
+		Warning: true, Text: fmt.Sprintf("%s (tolerated %s)", se.Msg, se.Fault), Fault: se.Fault}
 }

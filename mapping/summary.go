@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"github.com/edibridge/edibridge/edifact"
 	"math/big"
 	"sort"
 
@@ -39,7 +40,9 @@ func (c *in) summaryAmount(moa Seg, sum *summaryIn) {
 
 // summaryAmountGroup reads a MOA group after UNS (INVOIC SG48).
 func (c *in) summaryAmountGroup(g *structure.Node, sum *summaryIn) {
-	c.walk(g, handlers{segments: map[string]func(Seg){"MOA": func(Seg) {}}})
+	c.walk(g, handlers{
+		segment: only("MOA"),
+	})
 	c.summaryAmount(first(g), sum)
 }
 
@@ -48,19 +51,25 @@ func (c *in) summaryAmountGroup(g *structure.Node, sum *summaryIn) {
 func (c *in) taxBreakdown(g *structure.Node) procuros.TaxBreakdown {
 	tax := first(g)
 	tb := procuros.TaxBreakdown{Percentage: c.taxRate(tax), Category: c.taxCategory(tax)}
-	c.walk(g, handlers{segments: map[string]func(Seg){
-		"TAX": func(Seg) {},
-		"MOA": func(s Seg) {
-			switch value(s, 1, 1) {
-			case "125":
-				tb.TaxableAmount = c.decimal(s, 1, 2)
-			case "124":
-				tb.TaxAmount = c.decimal(s, 1, 2)
+	c.walk(g, handlers{
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "TAX":
+			case "MOA":
+				switch value(s, 1, 1) {
+				case "125":
+					tb.TaxableAmount = c.decimal(s, 1, 2)
+				case "124":
+					tb.TaxAmount = c.decimal(s, 1, 2)
+				default:
+					c.unmapped(s, value(s, 1, 1))
+				}
 			default:
-				c.unmapped(s, value(s, 1, 1))
+				return false
 			}
+			return true
 		},
-	}})
+	})
 	if tb.Category == "" {
 		c.errorf(tax, 6, 1, "tax without category (5305); Procuros requires one")
 	}
@@ -239,6 +248,15 @@ func completeSummary(s *procuros.Summary, lines []lineTotal) (derived []string, 
 			derived = append(derived, "tax")
 		}
 	}()
+	if s.Tax == nil || len(s.Tax.Items) == 0 {
+		// Checked first, as it is the commonest gap (orders without
+		// taxes), and costs no arithmetic.
+		for _, l := range lines {
+			if l.tax == nil {
+				return nil, fmt.Sprintf("the tax breakdown (line %d has no tax)", l.line)
+			}
+		}
+	}
 	if s.SubtotalAmount == "" {
 		sum := new(big.Rat)
 		for _, l := range lines {
@@ -376,8 +394,8 @@ func taxBreakdownOf(lines []lineTotal, mods []procuros.ModificationGroup) ([]pro
 
 // summaryAmounts writes the totals of a summary as MOA segments, and the
 // tax total; which qualifier each gets is the amounts table's.
-func (o *out) summaryAmounts(s procuros.Summary) []segmentSpec {
-	var segs []segmentSpec
+func (o *out) summaryAmounts(s procuros.Summary) []edifact.Segment {
+	var segs []edifact.Segment
 	for _, f := range []struct {
 		field string
 		v     procuros.Decimal
@@ -386,31 +404,31 @@ func (o *out) summaryAmounts(s procuros.Summary) []segmentSpec {
 		{"totalCharges", s.TotalCharges}, {"totalAllowances", s.TotalAllowances},
 	} {
 		if f.v != "" {
-			segs = append(segs, segmentSpec{"MOA", [][]string{{o.code(o.t.Amounts, f.field, "summary."+f.field, "MOA qualifier"), o.num("summary."+f.field, f.v)}}})
+			segs = append(segs, edifact.NewSegment("MOA", [][]string{{o.code(o.t.Amounts, f.field, "MOA qualifier", "summary.", f.field), o.num(f.v, "summary.", f.field)}}...))
 		}
 	}
 	if s.Tax != nil && s.Tax.Total != "" {
-		segs = append(segs, segmentSpec{"MOA", [][]string{{o.code(o.t.Amounts, "taxTotal", "summary.tax.total", "MOA qualifier"), o.num("summary.tax.total", s.Tax.Total)}}})
+		segs = append(segs, edifact.NewSegment("MOA", [][]string{{o.code(o.t.Amounts, "taxTotal", "MOA qualifier", "summary.tax.total"), o.num(s.Tax.Total, "summary.tax.total")}}...))
 	}
 	if s.DueAmount != "" && !sameNumber(s.DueAmount, s.GrossAmount) {
-		segs = append(segs, segmentSpec{"MOA", [][]string{{o.code(o.t.Amounts, "dueAmount", "summary.dueAmount", "MOA qualifier"), o.num("summary.dueAmount", s.DueAmount)}}})
+		segs = append(segs, edifact.NewSegment("MOA", [][]string{{o.code(o.t.Amounts, "dueAmount", "MOA qualifier", "summary.dueAmount"), o.num(s.DueAmount, "summary.dueAmount")}}...))
 	}
 	return segs
 }
 
 // summaryTaxes writes the tax breakdown: a TAX group per rate with MOA+125
 // and MOA+124.
-func (o *out) summaryTaxes(s procuros.Summary) []segmentSpec {
+func (o *out) summaryTaxes(s procuros.Summary) []edifact.Segment {
 	if s.Tax == nil {
 		return nil
 	}
-	var segs []segmentSpec
+	var segs []edifact.Segment
 	for i, t := range s.Tax.Items {
 		path := fmt.Sprintf("summary.tax.items[%d]", i)
 		segs = append(segs,
-			segmentSpec{"TAX", [][]string{{"7"}, {"VAT"}, nil, nil, {"", "", "", o.num(path+".percentage", t.Percentage)}, {o.taxCategory(path, t)}}},
-			segmentSpec{"MOA", [][]string{{"125", o.num(path+".taxableAmount", t.TaxableAmount)}}},
-			segmentSpec{"MOA", [][]string{{"124", o.num(path+".taxAmount", t.TaxAmount)}}})
+			edifact.NewSegment("TAX", [][]string{{"7"}, {"VAT"}, nil, nil, {"", "", "", o.num(t.Percentage, path, ".percentage")}, {o.taxCategory(path, t)}}...),
+			edifact.NewSegment("MOA", [][]string{{"125", o.num(t.TaxableAmount, path, ".taxableAmount")}}...),
+			edifact.NewSegment("MOA", [][]string{{"124", o.num(t.TaxAmount, path, ".taxAmount")}}...))
 	}
 	return segs
 }

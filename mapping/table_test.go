@@ -105,3 +105,39 @@ func TestOverridesMapAPartnersCodes(t *testing.T) {
 	assert.Equal(t, procuros.UnitEach, order.Items[0].UnitOfMeasure)
 	assert.Equal(t, "EUR", order.Header.Currency)
 }
+
+// TestFieldSetsFit: an item holds at most maxFields fields of a kind, so
+// no message may name more.
+func TestFieldSetsFit(t *testing.T) {
+	for name, f := range messageFields {
+		for kind, list := range map[string][]string{
+			"itemDates": f.itemDates, "itemQuantities": f.itemQuantities, "itemPrices": f.itemPrices,
+			"itemAmounts": f.itemAmounts, "itemReferences": f.itemReferences, "itemFreeText": f.itemFreeText,
+			"itemDescriptions": f.itemDescriptions, "itemMeasures": f.itemMeasures,
+		} {
+			assert.LessOrEqual(t, len(list), maxFields, "%s %s", name, kind)
+		}
+	}
+}
+
+// TestItemDataReset: a reused itemData reads as a fresh one.
+func TestItemDataReset(t *testing.T) {
+	var d itemData
+	d.lineNumber, d.deposit, d.origin = 3, true, "DE"
+	d.mods = []procuros.ModificationGroup{{}}
+	d.texts.set("description", "x")
+	d.quantities.set("quantity", "1")
+	d.prices.set("netPrice", "1")
+	d.refs.set("promotionCode", "P")
+	d.amounts.set("lineAmount", "1")
+	d.weights.set("netWeight", "1")
+	d.descParts.set("description", []string{"x"})
+	d.dates.set("requestedDeliveryDate", procuros.DateTime{})
+	d.refDates.set("orderIdentifier", procuros.DateTime{})
+	d.reset(Seg{})
+	assert.Equal(t, itemScalars{}, d.itemScalars)
+	for _, n := range []int{d.texts.n, d.quantities.n, d.prices.n, d.dates.n, d.refs.n, d.refDates.n, d.amounts.n, d.weights.n, d.descParts.n} {
+		assert.Zero(t, n)
+	}
+	assert.Empty(t, d.texts.get("description"), "a field of the line before is gone")
+}

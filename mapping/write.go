@@ -74,24 +74,61 @@ func (m *Mapper) mappingFor(t procuros.TransactionType) (string, messageMapping,
 
 // WriteInterchange writes transactions as one interchange. It writes
 // nothing if one of them cannot be mapped: the error (Problems) names it.
+// It holds every message until the last is mapped; InterchangeWriter
+// writes them one at a time.
 func (m *Mapper) WriteInterchange(w io.Writer, env Envelope, msgs []OutMessage) (Problems, error) {
-	d := env.Delimiters
-	if d == (edifact.Delimiters{}) {
-		d = edifact.DefaultDelimiters
-	}
-	var all [][]edifact.Segment
+	mark := env.delimiters().Decimal
+	all := make([][]edifact.Segment, 0, len(msgs))
 	var warnings Problems
 	for i, msg := range msgs {
-		segs, probs, err := m.ToEDIFACT(msg.Content, msg.Ref, env.Directory, d.Decimal)
-		for _, p := range probs {
-			p.Path = fmt.Sprintf("[%d].%s", i, p.Path)
-		}
+		segs, probs, err := m.ToEDIFACT(msg.Content, msg.Ref, env.Directory, mark)
+		atIndex(probs, i)
 		if err != nil {
 			return probs, probs
 		}
 		warnings = append(warnings, probs...)
 		all = append(all, segs)
 	}
+	iw, err := m.NewInterchangeWriter(w, env)
+	if err != nil {
+		return warnings, err
+	}
+	for _, segs := range all {
+		if err := iw.writeMessage(segs); err != nil {
+			return warnings, err
+		}
+	}
+	return warnings, iw.Close()
+}
+
+// atIndex prefixes the JSON paths of problems with the index of their
+// transaction in the input: "[2].items[0].tax".
+func atIndex(probs Problems, i int) {
+	for _, p := range probs {
+		p.Path = fmt.Sprintf("[%d].%s", i, p.Path)
+	}
+}
+
+func (env Envelope) delimiters() edifact.Delimiters {
+	if env.Delimiters == (edifact.Delimiters{}) {
+		return edifact.DefaultDelimiters
+	}
+	return env.Delimiters
+}
+
+// An InterchangeWriter writes transactions as the messages of one
+// interchange, one at a time, so that memory is bounded by the largest
+// message, not the interchange. A transaction that cannot be mapped is
+// reported and leaves nothing in the output; the interchange goes on.
+type InterchangeWriter struct {
+	m   *Mapper
+	w   *edifact.Writer
+	env Envelope
+	n   int // transactions given, to name them in problems
+}
+
+// NewInterchangeWriter writes the interchange header (UNA, UNB) to w.
+func (m *Mapper) NewInterchangeWriter(w io.Writer, env Envelope) (*InterchangeWriter, error) {
 	wr := edifact.NewWriter(w)
 	wr.Delimiters, wr.AlwaysUNA, wr.LineBreak = env.Delimiters, env.AlwaysUNA, env.LineBreak
 	prepared := env.Prepared
@@ -112,17 +149,33 @@ func (m *Mapper) WriteInterchange(w io.Writer, env Envelope, msgs []OutMessage) 
 		h.TestIndicator = "1"
 	}
 	if err := wr.BeginInterchange(h); err != nil {
-		return warnings, err
+		return nil, err
 	}
-	for _, segs := range all {
-		for _, s := range segs {
-			if err := wr.WriteSegment(s); err != nil {
-				return warnings, err
-			}
-		}
-		if err := wr.EndMessage(); err != nil {
-			return warnings, err
-		}
-	}
-	return warnings, wr.EndInterchange()
+	return &InterchangeWriter{m: m, w: wr, env: env}, nil
 }
+
+// Write maps one transaction and writes it as a message. When it cannot be
+// mapped, the error is Problems and nothing of it is written. The warnings
+// say what the message could not carry.
+func (iw *InterchangeWriter) Write(msg OutMessage) (Problems, error) {
+	i := iw.n
+	iw.n++
+	segs, probs, err := iw.m.ToEDIFACT(msg.Content, msg.Ref, iw.env.Directory, iw.env.delimiters().Decimal)
+	atIndex(probs, i)
+	if err != nil {
+		return probs, probs
+	}
+	return probs, iw.writeMessage(segs)
+}
+
+func (iw *InterchangeWriter) writeMessage(segs []edifact.Segment) error {
+	for _, s := range segs {
+		if err := iw.w.WriteSegment(s); err != nil {
+			return err
+		}
+	}
+	return iw.w.EndMessage()
+}
+
+// Close writes the UNZ and flushes.
+func (iw *InterchangeWriter) Close() error { return iw.w.EndInterchange() }

@@ -154,7 +154,15 @@ func (d DateTime) MarshalJSON() ([]byte, error) {
 	if y := d.Time.Year(); y < 0 || y > 9999 {
 		return nil, fmt.Errorf("procuros: year %d of %v does not fit a DateTime", y, d.Time)
 	}
-	return json.Marshal(d.String())
+	// The layouts give ASCII without quotes or backslashes: no escaping.
+	layout := wireLayout
+	if d.Time.Nanosecond()/1000 != 0 {
+		layout = wireLayoutFraction
+	}
+	b := make([]byte, 0, len(wireLayoutFraction)+2)
+	b = append(b, '"')
+	b = d.Time.AppendFormat(b, layout)
+	return append(b, '"'), nil
 }
 
 // UnmarshalJSON reads a string in any accepted form; null leaves d zero.
@@ -164,7 +172,9 @@ func (d *DateTime) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
+	if n := len(data); n >= 2 && data[0] == '"' && data[n-1] == '"' && bytes.IndexByte(data, '\\') < 0 {
+		s = string(data[1 : n-1]) // a plain string, as dates are: no decoder needed
+	} else if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("procuros: DateTime must be a string: %w", err)
 	}
 	parsed, err := ParseDateTime(s)
