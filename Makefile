@@ -46,7 +46,8 @@ fuzz:
 
 # The shared corpus of third-party interchanges (../shared/fixtures/edi):
 # what the reader finds in each file, against the check column of its
-# SOURCES.md, and how each message fits its segment-group structure.
+# SOURCES.md, how each message fits its segment-group structure, and what
+# the mapping makes of each ORDERS, DESADV and INVOIC (and why not).
 corpus:
 	$(GO) test -count=1 -run '^TestCorpus$$' -v ./edifact ./mapping/... | grep -E '^\s+corpus_test.go|^(ok|FAIL|---)' 
 

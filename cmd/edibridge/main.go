@@ -38,7 +38,8 @@ type command struct {
 // commands lists the subcommands. Each lives in a file of its own.
 func commands() []command {
 	cmds := []command{
-		{"validate", "check EDIFACT syntax and envelopes of a file", runValidate},
+		{"validate", "check EDIFACT files: syntax, envelopes, and what the mapping makes of them", runValidate},
+		{"translate", "map an EDIFACT file to Procuros transactions, or transactions to EDIFACT", runTranslate},
 		{"sandbox", "run the built-in fake Procuros API", runSandbox},
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
