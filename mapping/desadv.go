@@ -721,7 +721,7 @@ func desadvOut(o *out, content procuros.Content) {
 	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
 	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
 	if add.BillFromOrderIdentifier != "" {
-		o.errorf("header.AdditionalOrderIdentifiers.billFromOrderIdentifier", "a SHIPPING_NOTICE has no bill-from party to carry it")
+		o.notCarriedRef("billFrom")
 	}
 	if h.IncoTerms != "" {
 		o.add("TOD", []string{"6"}, nil, []string{string(h.IncoTerms)})

@@ -255,6 +255,13 @@ func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.Pay
 	return pt
 }
 
+// notCarriedRef notes an order number of AdditionalOrderIdentifiers that
+// has no party to carry it.
+func (o *out) notCarriedRef(role string) {
+	o.warnf("header.AdditionalOrderIdentifiers."+role+"OrderIdentifier",
+		"not written: the %s's order number travels in the %s's NAD group, and there is no %s party", role, role, role)
+}
+
 // paymentTerm writes a PAT group: PAT+1 for a term without discount, else
 // PAT+22 with PCD+12.
 func (o *out) paymentTerm(path string, pt procuros.PaymentTerm) {
@@ -271,11 +278,12 @@ func (o *out) paymentTerm(path string, pt procuros.PaymentTerm) {
 	o.add("PCD", []string{"12", o.num(pt.Percentage, path, ".percentage")})
 }
 
-// optionalParty writes a party if it is there.
+// optionalParty writes a party if it is there. The order number a party
+// gave travels in its NAD group; without the party it is not written.
 func (o *out) optionalParty(role, path string, p *procuros.Party, orderRef string) {
 	if p == nil {
 		if orderRef != "" {
-			o.errorf(path, "the %s's order number needs a %s party to carry it", role, role)
+			o.notCarriedRef(role)
 		}
 		return
 	}

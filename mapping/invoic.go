@@ -395,7 +395,7 @@ func invoicOut(o *out, content procuros.Content) {
 	o.optionalParty("billFrom", "header.billFrom", h.BillFrom, add.BillFromOrderIdentifier)
 	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
 	if add.ShipFromOrderIdentifier != "" {
-		o.errorf("header.AdditionalOrderIdentifiers.shipFromOrderIdentifier", "an INVOICE has no ship-from party to carry it")
+		o.notCarriedRef("shipFrom")
 	}
 	if h.OrganicControlPointNumber != "" {
 		o.warnf("header.organicControlPointNumber", "not written: INVOIC has no place for it in the bridge's tables")

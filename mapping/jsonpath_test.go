@@ -68,7 +68,7 @@ func normalize(v any) any {
 		}
 		return out
 	case string:
-		if len(x) > 10 && x[4] == '-' && x[7] == '-' {
+		if len(x) >= 10 && x[4] == '-' && x[7] == '-' {
 			if d, err := procuros.ParseDateTime(x); err == nil {
 				return d.Time.UTC().Format(time.RFC3339)
 			}

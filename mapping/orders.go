@@ -283,8 +283,11 @@ func ordersOut(o *out, content procuros.Content) {
 	o.optionalParty("shipTo", "header.shipTo", h.ShipTo, add.ShipToOrderIdentifier)
 	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
 	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
-	if add.ShipFromOrderIdentifier != "" || add.BillFromOrderIdentifier != "" {
-		o.errorf("header.AdditionalOrderIdentifiers", "an ORDER has no ship-from or bill-from party for their order numbers")
+	if add.ShipFromOrderIdentifier != "" {
+		o.notCarriedRef("shipFrom")
+	}
+	if add.BillFromOrderIdentifier != "" {
+		o.notCarriedRef("billFrom")
 	}
 	if h.Currency != "" {
 		o.add("CUX", []string{"2", h.Currency, "9"})

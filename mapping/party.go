@@ -249,7 +249,17 @@ func (o *out) party(role, path string, p procuros.Party, orderRef string) {
 		}
 		rest = append(rest, id)
 	}
-	name := wrap(p.Name, nameWidth)
+	partyName := p.Name
+	if p.PostalAddress != nil && p.PostalAddress.Name != "" {
+		// The deprecated name of the address: the NAD has one name.
+		if partyName == "" {
+			partyName = p.PostalAddress.Name
+			o.warnf(path+".postalAddress.name", "written as the party's name (NAD C080): postalAddress.name is deprecated")
+		} else {
+			o.warnf(path+".postalAddress.name", "not written: the NAD carries the party's name only (postalAddress.name is deprecated)")
+		}
+	}
+	name := wrap(partyName, nameWidth)
 	if len(name) > 5 {
 		o.errorf(path+".name", "name longer than five lines of %d characters", nameWidth)
 		name = name[:5]
