@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 
 	"github.com/edibridge/edibridge/mapping/structure"
@@ -65,18 +66,11 @@ func desadvIn(c *in) procuros.Content {
 		group: func(trigger string, g *structure.Node) bool {
 			switch trigger {
 			case "RFF":
-				c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
-					switch field {
-					case "header.orderIdentifier":
-						c.setText(s, 1, 2, &h.OrderIdentifier, ref, "order number")
-						c.setDateIf(s, &h.OrderDate, date, "order date")
-						return true
-					case "header.AdditionalOrderIdentifiers.supplierOrderIdentifier":
-						c.setText(s, 1, 2, &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, ref, "supplier's order number")
-					case "header.trackingNumber":
-						c.setText(s, 1, 2, &h.TrackingNumber, ref, "tracking number")
-					}
-					return false
+				c.referenceInto(g, map[string]refSlot{
+					"header.orderIdentifier": {text: &h.OrderIdentifier, date: &h.OrderDate, name: "order number"},
+					"header.trackingNumber":  {text: &h.TrackingNumber, name: "tracking number"},
+					"header.AdditionalOrderIdentifiers.supplierOrderIdentifier": {
+						text: &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, name: "supplier's order number"},
 				})
 			case "NAD":
 				parties = append(parties, c.partyGroup(g))
@@ -96,24 +90,8 @@ func desadvIn(c *in) procuros.Content {
 		c.missing(c.unh(), "BGM", "a shipping notice number")
 		return &sn
 	}
-	for _, p := range parties {
-		add := func() *procuros.AdditionalOrderIdentifiers { return additional(&h.AdditionalOrderIdentifiers) }
-		switch p.role {
-		case "buyer":
-			c.assignParty(p, &h.Buyer)
-		case "supplier":
-			c.assignParty(p, &h.Supplier)
-		case "shipTo":
-			h.ShipTo = c.assignOptional(p, h.ShipTo, &add().ShipToOrderIdentifier)
-		case "shipFrom":
-			h.ShipFrom = c.assignOptional(p, h.ShipFrom, &add().ShipFromOrderIdentifier)
-		case "billTo":
-			h.BillTo = c.assignOptional(p, h.BillTo, &add().BillToOrderIdentifier)
-		case "finalRecipient":
-			h.FinalRecipient = c.assignOptional(p, h.FinalRecipient, &add().FinalRecipientOrderIdentifier)
-		}
-	}
-	dropEmptyAdditional(&h.AdditionalOrderIdentifiers)
+	c.assignParties(parties, partySlots{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: &h.ShipTo, shipFrom: &h.ShipFrom,
+		billTo: &h.BillTo, finalRecipient: &h.FinalRecipient, additional: &h.AdditionalOrderIdentifiers})
 	sn.TransportUnits = c.transportUnits(levels)
 	c.lineOrders(levels, h, bgm)
 	c.require(bgm, h.ShippingNoticeIdentifier != "", "shipping notice number (BGM C106 1004)", "shippingNoticeIdentifier")
@@ -330,21 +308,7 @@ func (c *in) packageMarks(g *structure.Node) []string {
 		group: func(trigger string, n *structure.Node) bool {
 			switch trigger {
 			case "GIN":
-				c.walk(n, handlers{
-					segment: func(s Seg) bool {
-						switch s.Tag {
-						case "GIN":
-							if q := value(s, 1, 1); q != "BJ" && q != "AW" {
-								c.unmapped(s, q)
-								return true
-							}
-							ssccs = append(ssccs, c.identities(s)...)
-						default:
-							return false
-						}
-						return true
-					},
-				})
+				ssccs = append(ssccs, c.ginGroup(n, "BJ", "AW")...)
 			default:
 				return false
 			}
@@ -352,6 +316,30 @@ func (c *in) packageMarks(g *structure.Node) []string {
 		},
 	})
 	return ssccs
+}
+
+// ginGroup reads a GIN group: the numbers of its GIN, which must be of one
+// of the identity types (7405) given.
+func (c *in) ginGroup(g *structure.Node, types ...string) []string {
+	var ids []string
+	c.walk(g, handlers{segment: func(s Seg) bool {
+		if s.Tag != "GIN" {
+			return false
+		}
+		ids = append(ids, c.numbers(s, types...)...)
+		return true
+	}})
+	return ids
+}
+
+// numbers returns the numbers of a GIN segment (C208, up to five) when its
+// identity type (7405) is one of types, else reports it as not mapped.
+func (c *in) numbers(s Seg, types ...string) []string {
+	if q := value(s, 1, 1); !slices.Contains(types, q) {
+		c.unmapped(s, q)
+		return nil
+	}
+	return c.identities(s)
 }
 
 // identities returns the numbers of a GIN segment (C208, up to five), and
@@ -377,11 +365,7 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 		segment: func(s Seg) bool {
 			switch s.Tag {
 			case "GIN":
-				if value(s, 1, 1) != "BX" {
-					c.unmapped(s, value(s, 1, 1))
-					return true
-				}
-				for _, id := range c.identities(s) {
+				for _, id := range c.numbers(s, "BX") {
 					batches = append(batches, procuros.Batch{BatchIdentifier: id})
 				}
 			default:
@@ -487,21 +471,7 @@ func (c *in) batch(g *structure.Node) []procuros.Batch {
 		group: func(trigger string, n *structure.Node) bool {
 			switch trigger {
 			case "GIN":
-				c.walk(n, handlers{
-					segment: func(s Seg) bool {
-						switch s.Tag {
-						case "GIN":
-							if value(s, 1, 1) != "BX" {
-								c.unmapped(s, value(s, 1, 1))
-								return true
-							}
-							ids = append(ids, c.identities(s)...)
-						default:
-							return false
-						}
-						return true
-					},
-				})
+				ids = append(ids, c.ginGroup(n, "BX")...)
 			default:
 				return false
 			}
@@ -714,15 +684,8 @@ func desadvOut(o *out, content procuros.Content) {
 	}
 	o.rff(o.t.References, "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", add.SupplierOrderIdentifier, procuros.DateTime{})
 	o.rff(o.t.References, "header.trackingNumber", "header.trackingNumber", h.TrackingNumber, procuros.DateTime{})
-	o.party("supplier", "header.supplier", h.Supplier, "")
-	o.party("buyer", "header.buyer", h.Buyer, "")
-	o.optionalParty("shipTo", "header.shipTo", h.ShipTo, add.ShipToOrderIdentifier)
-	o.optionalParty("shipFrom", "header.shipFrom", h.ShipFrom, add.ShipFromOrderIdentifier)
-	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
-	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
-	if add.BillFromOrderIdentifier != "" {
-		o.notCarriedRef("billFrom")
-	}
+	o.writeParties(partiesOut{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: h.ShipTo, shipFrom: h.ShipFrom, billTo: h.BillTo,
+		finalRecipient: h.FinalRecipient, additional: h.AdditionalOrderIdentifiers})
 	if h.IncoTerms != "" {
 		o.add("TOD", []string{"6"}, nil, []string{string(h.IncoTerms)})
 	}

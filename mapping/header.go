@@ -103,6 +103,40 @@ func (c *in) headerReference(g *structure.Node, set func(field string, rff Seg, 
 	}
 }
 
+// A refSlot is where a header reference (RFF at message level) goes: its
+// text, and its date (DTM+171) when the transaction has a field for it.
+type refSlot struct {
+	text *string
+	date *procuros.DateTime
+	name string // for problems: "order number"
+}
+
+// referenceInto reads a header RFF group into the slot its field names.
+func (c *in) referenceInto(g *structure.Node, slots map[string]refSlot) {
+	c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
+		slot, ok := slots[field]
+		if !ok {
+			return false
+		}
+		c.setText(s, 1, 2, slot.text, ref, slot.name)
+		if slot.date == nil {
+			return false
+		}
+		c.setDateIf(s, slot.date, date, "date of the "+slot.name)
+		return true
+	})
+}
+
+// messageTax reads a TAX group at message level (before the lines): the
+// tax of every line that states none. It is kept in *at.
+func (c *in) messageTax(g *structure.Node, at *Seg) {
+	c.walk(g, handlers{segment: only("TAX")})
+	if at.Segment != nil {
+		c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
+	}
+	*at = first(g)
+}
+
 // A partyAt is a party read from a NAD group, with its role.
 type partyAt struct {
 	partyIn
@@ -120,6 +154,40 @@ func (c *in) partyGroup(g *structure.Node) partyAt {
 		return partyAt{nad: nad}
 	}
 	return partyAt{partyIn: c.party(g), role: role, nad: nad}
+}
+
+// partySlots are where a transaction's header keeps its parties, by role;
+// a role the transaction lacks has no slot (its table names no such role).
+type partySlots struct {
+	buyer, supplier                                    *procuros.Party
+	shipTo, shipFrom, billTo, billFrom, finalRecipient **procuros.Party
+	additional                                         **procuros.AdditionalOrderIdentifiers
+}
+
+// assignParties stores the parties read from NAD groups in their slots,
+// with the order numbers they gave, and drops an empty
+// AdditionalOrderIdentifiers.
+func (c *in) assignParties(parties []partyAt, slots partySlots) {
+	add := func() *procuros.AdditionalOrderIdentifiers { return additional(slots.additional) }
+	for _, p := range parties {
+		switch p.role {
+		case "buyer":
+			c.assignParty(p, slots.buyer)
+		case "supplier":
+			c.assignParty(p, slots.supplier)
+		case "shipTo":
+			*slots.shipTo = c.assignOptional(p, *slots.shipTo, &add().ShipToOrderIdentifier)
+		case "shipFrom":
+			*slots.shipFrom = c.assignOptional(p, *slots.shipFrom, &add().ShipFromOrderIdentifier)
+		case "billTo":
+			*slots.billTo = c.assignOptional(p, *slots.billTo, &add().BillToOrderIdentifier)
+		case "billFrom":
+			*slots.billFrom = c.assignOptional(p, *slots.billFrom, &add().BillFromOrderIdentifier)
+		case "finalRecipient":
+			*slots.finalRecipient = c.assignOptional(p, *slots.finalRecipient, &add().FinalRecipientOrderIdentifier)
+		}
+	}
+	dropEmptyAdditional(slots.additional)
 }
 
 // assignParty stores a required party, once.
@@ -233,13 +301,7 @@ func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.Pay
 				pt.Percentage = c.decimal(s, 1, 2)
 
 			case "DTM":
-				if value(s, 1, 1) != "13" || due == nil {
-					c.unmapped(s, value(s, 1, 1))
-					return true
-				}
-				if d, _, ok := c.date(s); ok {
-					c.setDate(s, due, d, "due date")
-				}
+				c.dueDate(s, due)
 			default:
 				return false
 			}
@@ -255,11 +317,70 @@ func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.Pay
 	return pt
 }
 
+// partiesOut are the parties of a transaction's header to write; a role
+// the transaction lacks is nil.
+type partiesOut struct {
+	buyer, supplier                                    *procuros.Party
+	shipTo, shipFrom, billTo, billFrom, finalRecipient *procuros.Party
+	additional                                         *procuros.AdditionalOrderIdentifiers
+}
+
+// writeParties writes the parties in the order of the message's parties
+// table (ORDERS the buyer first, DESADV and INVOIC the supplier), each with
+// the order number it gave. An order number whose party is missing, or
+// that the message has no party for, is a warning.
+func (o *out) writeParties(p partiesOut) {
+	add := p.additional
+	if add == nil {
+		add = &procuros.AdditionalOrderIdentifiers{}
+	}
+	byRole := map[string]struct {
+		party    *procuros.Party
+		orderRef string
+	}{
+		"buyer": {p.buyer, ""}, "supplier": {p.supplier, ""},
+		"shipTo": {p.shipTo, add.ShipToOrderIdentifier}, "shipFrom": {p.shipFrom, add.ShipFromOrderIdentifier},
+		"billTo": {p.billTo, add.BillToOrderIdentifier}, "billFrom": {p.billFrom, add.BillFromOrderIdentifier},
+		"finalRecipient": {p.finalRecipient, add.FinalRecipientOrderIdentifier},
+	}
+	written := map[string]bool{}
+	for _, role := range o.t.Parties.values {
+		entry, ok := byRole[role]
+		if !ok || written[role] {
+			continue
+		}
+		written[role] = true
+		switch role {
+		case "buyer", "supplier":
+			o.party(role, "header."+role, *entry.party, "")
+		default:
+			o.optionalParty(role, "header."+role, entry.party, entry.orderRef)
+		}
+	}
+	for _, role := range []string{"shipTo", "shipFrom", "billTo", "billFrom", "finalRecipient"} {
+		if !written[role] && byRole[role].orderRef != "" {
+			o.notCarriedRef(role)
+		}
+	}
+}
+
 // notCarriedRef notes an order number of AdditionalOrderIdentifiers that
 // has no party to carry it.
 func (o *out) notCarriedRef(role string) {
 	o.warnf("header.AdditionalOrderIdentifiers."+role+"OrderIdentifier",
 		"not written: the %s's order number travels in the %s's NAD group, and there is no %s party", role, role, role)
+}
+
+// dueDate reads a DTM of a PAT group: DTM+13, the due date, into due when
+// the transaction has a place for it (due not nil).
+func (c *in) dueDate(s Seg, due *procuros.DateTime) {
+	if value(s, 1, 1) != "13" || due == nil {
+		c.unmapped(s, value(s, 1, 1))
+		return
+	}
+	if d, _, ok := c.date(s); ok {
+		c.setDate(s, due, d, "due date")
+	}
 }
 
 // paymentTerm writes a PAT group: PAT+1 for a term without discount, else

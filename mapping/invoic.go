@@ -83,28 +83,14 @@ func invoicIn(c *in) procuros.Content {
 		group: func(trigger string, g *structure.Node) bool {
 			switch trigger {
 			case "RFF":
-				c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
-					switch field {
-					case "header.orderIdentifier":
-						c.setText(s, 1, 2, &h.OrderIdentifier, ref, "order number")
-						c.setDateIf(s, &h.OrderDate, date, "order date")
-						return true
-					case "header.shippingNoticeIdentifier":
-						c.setText(s, 1, 2, &h.ShippingNoticeIdentifier, ref, "despatch advice number")
-						c.setDateIf(s, &h.ShippingNoticeDate, date, "despatch advice date")
-						return true
-					case "header.deliveryNoteIdentifier":
-						c.setText(s, 1, 2, &deliveryNote, ref, "delivery note number")
-						deliveryNoteDate = date
-						return true
-					case "header.AdditionalOrderIdentifiers.supplierOrderIdentifier":
-						c.setText(s, 1, 2, &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, ref, "supplier's order number")
-					case "header.contractReference":
-						c.setText(s, 1, 2, &h.ContractReference, ref, "contract reference")
-					case "header.promotionCode":
-						c.setText(s, 1, 2, &h.PromotionCode, ref, "promotion code")
-					}
-					return false
+				c.referenceInto(g, map[string]refSlot{
+					"header.orderIdentifier":          {text: &h.OrderIdentifier, date: &h.OrderDate, name: "order number"},
+					"header.shippingNoticeIdentifier": {text: &h.ShippingNoticeIdentifier, date: &h.ShippingNoticeDate, name: "despatch advice number"},
+					"header.deliveryNoteIdentifier":   {text: &deliveryNote, date: &deliveryNoteDate, name: "delivery note number"},
+					"header.contractReference":        {text: &h.ContractReference, name: "contract reference"},
+					"header.promotionCode":            {text: &h.PromotionCode, name: "promotion code"},
+					"header.AdditionalOrderIdentifiers.supplierOrderIdentifier": {
+						text: &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, name: "supplier's order number"},
 				})
 
 			case "NAD":
@@ -121,13 +107,7 @@ func invoicIn(c *in) procuros.Content {
 					sum.taxes = append(sum.taxes, c.taxBreakdown(g))
 					return true
 				}
-				c.walk(g, handlers{
-					segment: only("TAX"),
-				})
-				if lineTax.Segment != nil {
-					c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
-				}
-				lineTax = first(g)
+				c.messageTax(g, &lineTax)
 
 			case "ALC":
 				if inSummary(g) {
@@ -154,24 +134,8 @@ func invoicIn(c *in) procuros.Content {
 		c.missing(c.unh(), "BGM", "an invoice number")
 		return &inv
 	}
-	for _, p := range parties {
-		add := func() *procuros.AdditionalOrderIdentifiers { return additional(&h.AdditionalOrderIdentifiers) }
-		switch p.role {
-		case "buyer":
-			c.assignParty(p, &h.Buyer)
-		case "supplier":
-			c.assignParty(p, &h.Supplier)
-		case "shipTo":
-			h.ShipTo = c.assignOptional(p, h.ShipTo, &add().ShipToOrderIdentifier)
-		case "billTo":
-			h.BillTo = c.assignOptional(p, h.BillTo, &add().BillToOrderIdentifier)
-		case "billFrom":
-			h.BillFrom = c.assignOptional(p, h.BillFrom, &add().BillFromOrderIdentifier)
-		case "finalRecipient":
-			h.FinalRecipient = c.assignOptional(p, h.FinalRecipient, &add().FinalRecipientOrderIdentifier)
-		}
-	}
-	dropEmptyAdditional(&h.AdditionalOrderIdentifiers)
+	c.assignParties(parties, partySlots{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: &h.ShipTo, billTo: &h.BillTo,
+		billFrom: &h.BillFrom, finalRecipient: &h.FinalRecipient, additional: &h.AdditionalOrderIdentifiers})
 	c.defaultText(&h.Currency, "currency")
 	if h.ShippingNoticeIdentifier == "" && deliveryNote != "" {
 		h.ShippingNoticeIdentifier = deliveryNote
@@ -244,13 +208,7 @@ func (c *in) invoicePaymentTerm(g *structure.Node, due *procuros.DateTime) (proc
 				switch s.Tag {
 				case "PAT":
 				case "DTM":
-					if value(s, 1, 1) != "13" {
-						c.unmapped(s, value(s, 1, 1))
-						return true
-					}
-					if d, _, ok := c.date(s); ok {
-						c.setDate(s, due, d, "due date")
-					}
+					c.dueDate(s, due)
 				default:
 					return false
 				}
@@ -388,15 +346,8 @@ func invoicOut(o *out, content procuros.Content) {
 	o.rff(o.t.References, "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", add.SupplierOrderIdentifier, procuros.DateTime{})
 	o.rff(o.t.References, "header.contractReference", "header.contractReference", h.ContractReference, procuros.DateTime{})
 	o.rff(o.t.References, "header.promotionCode", "header.promotionCode", h.PromotionCode, procuros.DateTime{})
-	o.party("supplier", "header.supplier", h.Supplier, "")
-	o.party("buyer", "header.buyer", h.Buyer, "")
-	o.optionalParty("shipTo", "header.shipTo", h.ShipTo, add.ShipToOrderIdentifier)
-	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
-	o.optionalParty("billFrom", "header.billFrom", h.BillFrom, add.BillFromOrderIdentifier)
-	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
-	if add.ShipFromOrderIdentifier != "" {
-		o.notCarriedRef("shipFrom")
-	}
+	o.writeParties(partiesOut{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: h.ShipTo, billTo: h.BillTo, billFrom: h.BillFrom,
+		finalRecipient: h.FinalRecipient, additional: h.AdditionalOrderIdentifiers})
 	if h.OrganicControlPointNumber != "" {
 		o.warnf("header.organicControlPointNumber", "not written: INVOIC has no place for it in the bridge's tables")
 	}

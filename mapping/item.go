@@ -442,14 +442,11 @@ func (c *in) itemReference(g *structure.Node, d *itemData) {
 	d.refs.set(field, v)
 }
 
-// itemTax reads a TAX group of the line: the VAT rate and, with MOA+124,
-// the amount.
-func (c *in) itemTax(g *structure.Node, d *itemData) {
+// taxGroup reads a TAX group (of a line, or of an allowance or charge):
+// the VAT rate, the duty or tax type name (C241 5152) as description, and
+// with MOA+124 the amount.
+func (c *in) taxGroup(g *structure.Node) *procuros.Tax {
 	tax := first(g)
-	if d.tax != nil {
-		c.errorf(tax, 0, 0, "a second tax for the line: Procuros carries one")
-		return
-	}
 	t := &procuros.Tax{Percentage: c.taxRate(tax), Description: value(tax, 2, 4)}
 	c.walk(g, handlers{
 		segment: func(s Seg) bool {
@@ -467,7 +464,17 @@ func (c *in) itemTax(g *structure.Node, d *itemData) {
 			return true
 		},
 	})
-	d.tax, d.taxRate, d.taxCategory = t, tax, c.taxCategory(tax)
+	return t
+}
+
+// itemTax reads a TAX group of the line.
+func (c *in) itemTax(g *structure.Node, d *itemData) {
+	tax := first(g)
+	if d.tax != nil {
+		c.errorf(tax, 0, 0, "a second tax for the line: Procuros carries one")
+		return
+	}
+	d.tax, d.taxRate, d.taxCategory = c.taxGroup(g), tax, c.taxCategory(tax)
 }
 
 // taxRate reads the rate of a TAX segment (C243 5278), checking that it is
@@ -573,24 +580,7 @@ func (c *in) allowance(g *structure.Node, groups *[]procuros.ModificationGroup, 
 				})
 
 			case "TAX":
-				t := &procuros.Tax{Percentage: c.taxRate(first(n)), Description: value(first(n), 2, 4)}
-				c.walk(n, handlers{
-					segment: func(s Seg) bool {
-						switch s.Tag {
-						case "TAX":
-						case "MOA":
-							if value(s, 1, 1) != "124" {
-								c.unmapped(s, value(s, 1, 1))
-								return true
-							}
-							t.Amount = c.decimal(s, 1, 2)
-						default:
-							return false
-						}
-						return true
-					},
-				})
-				m.Tax = t
+				m.Tax = c.taxGroup(n)
 			default:
 				return false
 			}

@@ -86,16 +86,11 @@ func ordersIn(c *in) procuros.Content {
 		group: func(trigger string, g *structure.Node) bool {
 			switch trigger {
 			case "RFF":
-				c.headerReference(g, func(field string, s Seg, ref string, _ procuros.DateTime) bool {
-					switch field {
-					case "header.contractReference":
-						c.setText(s, 1, 2, &h.ContractReference, ref, "contract reference")
-					case "header.promotionCode":
-						c.setText(s, 1, 2, &h.PromotionCode, ref, "promotion code")
-					case "header.AdditionalOrderIdentifiers.supplierOrderIdentifier":
-						c.setText(s, 1, 2, &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, ref, "supplier's order number")
-					}
-					return false
+				c.referenceInto(g, map[string]refSlot{
+					"header.contractReference": {text: &h.ContractReference, name: "contract reference"},
+					"header.promotionCode":     {text: &h.PromotionCode, name: "promotion code"},
+					"header.AdditionalOrderIdentifiers.supplierOrderIdentifier": {
+						text: &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, name: "supplier's order number"},
 				})
 
 			case "NAD":
@@ -105,13 +100,7 @@ func ordersIn(c *in) procuros.Content {
 			case "PAT":
 				h.PaymentTerms = append(h.PaymentTerms, c.paymentTerm(g, nil))
 			case "TAX":
-				c.walk(g, handlers{
-					segment: only("TAX"),
-				})
-				if lineTax.Segment != nil {
-					c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
-				}
-				lineTax = first(g)
+				c.messageTax(g, &lineTax)
 
 			case "ALC":
 				c.allowance(g, &headerMods, &headerModsSeg)
@@ -129,21 +118,8 @@ func ordersIn(c *in) procuros.Content {
 		c.missing(c.unh(), "BGM", "an order number")
 		return &o
 	}
-	for _, p := range parties {
-		switch p.role {
-		case "buyer":
-			c.assignParty(p, &h.Buyer)
-		case "supplier":
-			c.assignParty(p, &h.Supplier)
-		case "shipTo":
-			h.ShipTo = c.assignOptional(p, h.ShipTo, &additional(&h.AdditionalOrderIdentifiers).ShipToOrderIdentifier)
-		case "billTo":
-			h.BillTo = c.assignOptional(p, h.BillTo, &additional(&h.AdditionalOrderIdentifiers).BillToOrderIdentifier)
-		case "finalRecipient":
-			h.FinalRecipient = c.assignOptional(p, h.FinalRecipient, &additional(&h.AdditionalOrderIdentifiers).FinalRecipientOrderIdentifier)
-		}
-	}
-	dropEmptyAdditional(&h.AdditionalOrderIdentifiers)
+	c.assignParties(parties, partySlots{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: &h.ShipTo, billTo: &h.BillTo,
+		finalRecipient: &h.FinalRecipient, additional: &h.AdditionalOrderIdentifiers})
 	c.defaultText(&h.Currency, "currency")
 	for i := range o.Items {
 		if o.Items[i].UnitOfMeasure == "" {
@@ -278,17 +254,8 @@ func ordersOut(o *out, content procuros.Content) {
 		add = &procuros.AdditionalOrderIdentifiers{}
 	}
 	o.rff(o.t.References, "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.AdditionalOrderIdentifiers.supplierOrderIdentifier", add.SupplierOrderIdentifier, procuros.DateTime{})
-	o.party("buyer", "header.buyer", h.Buyer, "")
-	o.party("supplier", "header.supplier", h.Supplier, "")
-	o.optionalParty("shipTo", "header.shipTo", h.ShipTo, add.ShipToOrderIdentifier)
-	o.optionalParty("billTo", "header.billTo", h.BillTo, add.BillToOrderIdentifier)
-	o.optionalParty("finalRecipient", "header.finalRecipient", h.FinalRecipient, add.FinalRecipientOrderIdentifier)
-	if add.ShipFromOrderIdentifier != "" {
-		o.notCarriedRef("shipFrom")
-	}
-	if add.BillFromOrderIdentifier != "" {
-		o.notCarriedRef("billFrom")
-	}
+	o.writeParties(partiesOut{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: h.ShipTo, billTo: h.BillTo,
+		finalRecipient: h.FinalRecipient, additional: h.AdditionalOrderIdentifiers})
 	if h.Currency != "" {
 		o.add("CUX", []string{"2", h.Currency, "9"})
 	}
