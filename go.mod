@@ -15,5 +15,6 @@ require (
 	github.com/oasdiff/yaml v0.1.1 // indirect
 	github.com/oasdiff/yaml3 v0.0.14 // indirect
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+	github.com/smallstep/pkcs7 v0.2.3 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 )
