@@ -130,13 +130,27 @@ func FuzzRoundTrip(f *testing.F) {
 	})
 }
 
-// checkAccessors: Value, the fast path, agrees with Element and Component.
+// checkAccessors: Value, the fast path, agrees with Element and Component,
+// and Locate's index is that component's place in the order of Components.
 func checkAccessors(t *testing.T, seg Segment) {
+	var flat []Position
+	for p := range seg.Components() {
+		flat = append(flat, p)
+	}
 	for i := -1; i <= seg.Len()+1; i++ {
 		e := seg.Element(i)
 		for j := -1; j <= e.Len()+1; j++ {
 			if got, want := seg.Value(i, j), e.Component(j); got != want {
 				t.Fatalf("%s: Value(%d, %d) = %q, Element(%d).Component(%d) = %q", seg, i, j, got, i, j, want)
+			}
+			_, k := seg.Locate(i, j)
+			switch {
+			case j < 0 || j >= e.Len():
+				if k != -1 {
+					t.Fatalf("%s: Locate(%d, %d) = %d, want -1", seg, i, j, k)
+				}
+			case k < 0 || k >= len(flat) || flat[k] != (Position{Element: i, Component: j}):
+				t.Fatalf("%s: Locate(%d, %d) = %d, not the place of that component", seg, i, j, k)
 			}
 		}
 	}

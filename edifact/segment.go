@@ -183,21 +183,30 @@ func (s Segment) endOf(k int) int {
 // Element(i).Component(j) without building the Element: mappings call it
 // for nearly every value they read.
 func (s Segment) Value(i, j int) string {
+	v, _ := s.Locate(i, j)
+	return v
+}
+
+// Locate returns component j of data element i (both from 0) and its
+// index among all the segment's components, in the order Components
+// yields them; "" and -1 if the segment has no such component. A consumer
+// that must account for every component it did not read keeps the indexes.
+func (s Segment) Locate(i, j int) (value string, index int) {
 	comps := s.comps
 	for k := 0; k < len(comps); {
 		end := occurrenceEnd(comps, k)
 		if comps[k]&kindMask == sepElement {
 			if i == 0 {
 				if j < 0 || j >= end-k {
-					return ""
+					return "", -1
 				}
-				return s.data[comps[k+j]&posMask : s.endOf(k+j)]
+				return s.data[comps[k+j]&posMask : s.endOf(k+j)], k + j
 			}
 			i--
 		}
 		k = end
 	}
-	return ""
+	return "", -1
 }
 
 // Occurrences returns every occurrence of data element i: the first and its

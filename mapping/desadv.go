@@ -51,9 +51,7 @@ func desadvIn(c *in) procuros.Content {
 			switch s.Tag {
 			case "BGM":
 				bgm = s
-				c.documentType(s)
-				h.ShippingNoticeIdentifier = value(s, 2, 1)
-				c.messageFunction(s)
+				_, h.ShippingNoticeIdentifier = c.beginningOfMessage(s, &h.Version)
 			case "DTM":
 				c.shippingDate(s, h)
 			case "FTX":
@@ -129,7 +127,9 @@ func (c *in) deliveryTerms(g *structure.Node, field *procuros.IncoTerms) {
 		segment: func(s Seg) bool {
 			switch s.Tag {
 			case "TOD":
-				code := value(s, 3, 1)
+				c.consume(s, 1, 1)    // the function of the terms (delivery, price): Incoterms either way
+				c.consume(s, 3, 2, 3) // code list of the terms
+				code := c.value(s, 3, 1)
 				if code == "" {
 					c.errorf(s, 3, 1, "terms of delivery without a code: Procuros carries Incoterms (C100 4053)")
 					return true
@@ -156,19 +156,21 @@ func (c *in) transport(g *structure.Node, h *procuros.ShippingNoticeHeader) {
 		segment: func(s Seg) bool {
 			switch s.Tag {
 			case "TDT":
-				if code := value(s, 3, 1); code != "" {
+				c.consume(s, 1, 1)    // the stage of transport
+				c.consume(s, 5, 2, 3) // code list of the carrier's identification
+				if code := c.value(s, 3, 1); code != "" {
 					if mode, ok := c.lookup(s, c.t.Transport, 3, 1); ok {
 						c.setText(s, 3, 1, (*string)(&h.ModeOfTransport), mode, "mode of transport")
 					}
 				}
-				carrier := value(s, 5, 4)
+				carrier := c.value(s, 5, 4)
 				if carrier == "" {
-					carrier = value(s, 5, 1)
+					carrier = c.value(s, 5, 1)
 				}
 				if carrier != "" {
 					c.setText(s, 5, 1, &h.Carrier, carrier, "carrier")
 				}
-				if ref := value(s, 2, 1); ref != "" {
+				if ref := c.value(s, 2, 1); ref != "" {
 					c.warnf(s, 2, 1, "conveyance reference %q not carried: Procuros has no field for it", ref)
 				}
 			default:
@@ -203,7 +205,8 @@ type lineOrder struct {
 // packingLevel reads a CPS group: CPS, its PAC groups and its lines.
 func (c *in) packingLevel(g *structure.Node) *packingLevel {
 	cps := first(g)
-	lv := &packingLevel{cps: cps, id: value(cps, 1, 1), parent: value(cps, 2, 1)}
+	lv := &packingLevel{cps: cps, id: c.value(cps, 1, 1), parent: c.value(cps, 2, 1)}
+	c.consume(cps, 3, 1) // the packaging level (inner, outer, ...): the hierarchy says it
 	if n := count(g, "LIN"); n > 0 {
 		lv.items = make([]procuros.ShippingNoticeItem, 0, n)
 	}
@@ -241,6 +244,8 @@ type pack struct {
 // place in Procuros and are read and dropped.
 func (c *in) packaging(g *structure.Node) pack {
 	p := pack{pac: first(g), count: 1}
+	c.consume(p.pac, 2, 1, 2, 3) // packaging details (level, barcoded, ...)
+	c.consume(p.pac, 3, 2, 3)    // code list of the package type
 	if n, ok := c.integer(p.pac, 1, 1); ok {
 		p.count = n
 	}
@@ -257,7 +262,7 @@ func (c *in) packaging(g *structure.Node) pack {
 			return true
 		},
 	})
-	if code := value(p.pac, 3, 1); code != "" {
+	if code := c.value(p.pac, 3, 1); code != "" {
 		v, ok := c.tabs.PackageTypes.Get(code)
 		switch {
 		case !ok:
@@ -335,7 +340,7 @@ func (c *in) ginGroup(g *structure.Node, types ...string) []string {
 // numbers returns the numbers of a GIN segment (C208, up to five) when its
 // identity type (7405) is one of types, else reports it as not mapped.
 func (c *in) numbers(s Seg, types ...string) []string {
-	if q := value(s, 1, 1); !slices.Contains(types, q) {
+	if q := c.value(s, 1, 1); !slices.Contains(types, q) {
 		c.unmapped(s, q)
 		return nil
 	}
@@ -347,10 +352,10 @@ func (c *in) numbers(s Seg, types ...string) []string {
 func (c *in) identities(s Seg) []string {
 	var ids []string
 	for i := 2; i <= 6; i++ {
-		if v := value(s, i, 1); v != "" {
+		if v := c.value(s, i, 1); v != "" {
 			ids = append(ids, v)
 		}
-		if v := value(s, i, 2); v != "" {
+		if v := c.value(s, i, 2); v != "" {
 			c.errorf(s, i, 2, "a range of numbers (to %s) is not mapped: list each number", v)
 		}
 	}
@@ -427,6 +432,7 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 	if it.ShippedQuantity == "" {
 		c.errorf(d.lin, 0, 0, "line %d has no despatched quantity (QTY+12); %s requires shippedQuantity", d.lineNumber, c.t.Transaction)
 	}
+	c.variance(d, discrepancy, &it)
 	if it.OrderedQuantity == "" && it.ShippedQuantity != "" {
 		it.OrderedQuantity = it.ShippedQuantity
 		c.warnf(d.lin, 0, 0, "line %d has no ordered quantity (QTY+21): the despatched quantity is sent as ordered", d.lineNumber)
@@ -508,6 +514,31 @@ func withExpiration(batches []procuros.Batch, exp procuros.DateTime) []procuros.
 		}
 	}
 	return batches
+}
+
+// variance reads the quantity of a QVR (C279): despatched less ordered
+// (6064), of the ordered quantity (6063 = 21). Without QTY+21 it gives the
+// ordered quantity; with one, the two must agree.
+func (c *in) variance(d *itemData, qvr Seg, it *procuros.ShippingNoticeItem) {
+	if qvr.Segment == nil {
+		return
+	}
+	if q := c.value(qvr, 1, 2); q != "" && q != "21" {
+		c.errorf(qvr, 1, 2, "a quantity variance of quantity %q: the bridge reads the variance from the ordered quantity (21)", q)
+		return
+	}
+	diff, okD := rat(c.decimal(qvr, 1, 1))
+	shipped, okS := rat(it.ShippedQuantity)
+	if !okD || !okS {
+		return
+	}
+	ordered := ratString(new(big.Rat).Sub(shipped, diff))
+	switch {
+	case it.OrderedQuantity == "":
+		it.OrderedQuantity = procuros.Decimal(ordered)
+	case !sameNumber(it.OrderedQuantity, procuros.Decimal(ordered)):
+		c.errorf(qvr, 1, 1, "line %d: despatched %s less ordered %s is not the variance %s", d.lineNumber, it.ShippedQuantity, it.OrderedQuantity, c.value(qvr, 1, 1))
+	}
 }
 
 // openQuantity decides what happens to a quantity ordered and not shipped:

@@ -11,10 +11,30 @@ import (
 // What the header parts of ORDERS, DESADV and INVOIC share: document name
 // and function, references, parties, currency, payment terms, free text.
 
+// beginningOfMessage reads a BGM: the document name (by the
+// documentNames table; the header type, "" for the plain document), the
+// document number (C106 1004) and, in D01B, its version (1056) into
+// version, and the message function (1225).
+func (c *in) beginningOfMessage(bgm Seg, version *int) (docType, number string) {
+	docType = c.documentType(bgm)
+	c.consume(bgm, 1, 2, 3) // code list of the document name
+	number = c.value(bgm, 2, 1)
+	if v := c.value(bgm, 2, 2); v != "" {
+		n, err := parseInt(v)
+		if err != nil || n < 0 {
+			c.errorf(bgm, 2, 2, "document version %q is not a whole number, as Procuros counts versions", v)
+		} else {
+			*version = n
+		}
+	}
+	c.messageFunction(bgm)
+	return docType, number
+}
+
 // documentType reads BGM C002 1001 by the documentNames table: the value
 // is the Procuros header type, "order" (and the like) for the plain one.
 func (c *in) documentType(bgm Seg) string {
-	code := value(bgm, 1, 1)
+	code := c.value(bgm, 1, 1)
 	v, ok := c.t.DocumentNames.Get(code)
 	if !ok {
 		c.errorf(bgm, 1, 1, "document name %q is not mapped: the bridge maps %s with %s (tables: documentNames)", code, c.t.Message, strings.Join(c.t.DocumentNames.codes, ", "))
@@ -42,7 +62,7 @@ func plainDocument(message string) string {
 
 // messageFunction checks BGM 1225 against the functions table.
 func (c *in) messageFunction(bgm Seg) {
-	code := value(bgm, 3, 1)
+	code := c.value(bgm, 3, 1)
 	if code == "" {
 		return // EANCOM makes it mandatory; its absence changes nothing
 	}
@@ -59,7 +79,7 @@ func (c *in) headerText(s Seg, comments, delivery, purchasing, legal *string) {
 	if !ok {
 		return
 	}
-	t := text(s, 4, 1, 5, textWidth)
+	t := c.text(s, 4, 1, 5, textWidth)
 	switch field {
 	case "header.comments":
 		appendText(comments, t)
@@ -86,8 +106,8 @@ func (c *in) headerReference(g *structure.Node, set func(field string, rff Seg, 
 			switch s.Tag {
 			case "RFF":
 			case "DTM":
-				if value(s, 1, 1) != "171" {
-					c.unmapped(s, value(s, 1, 1))
+				if c.value(s, 1, 1) != "171" {
+					c.unmapped(s, c.value(s, 1, 1))
 					return true
 				}
 				date, _, _ = c.date(s)
@@ -98,8 +118,8 @@ func (c *in) headerReference(g *structure.Node, set func(field string, rff Seg, 
 			return true
 		},
 	})
-	if ok && !set(field, rff, value(rff, 1, 2), date) && !date.IsZero() {
-		c.warnf(dtm, 1, 2, "the date of reference %s %s is not carried: %s has no field for it", value(rff, 1, 1), value(rff, 1, 2), c.t.Transaction)
+	if ok && !set(field, rff, c.value(rff, 1, 2), date) && !date.IsZero() {
+		c.warnf(dtm, 1, 2, "the date of reference %s %s is not carried: %s has no field for it", c.value(rff, 1, 1), c.value(rff, 1, 2), c.t.Transaction)
 	}
 }
 
@@ -193,7 +213,7 @@ func (c *in) assignParties(parties []partyAt, slots partySlots) {
 // assignParty stores a required party, once.
 func (c *in) assignParty(p partyAt, field *procuros.Party) {
 	if field.Name != "" || len(field.Identifiers) > 0 {
-		c.errorf(p.nad, 1, 1, "a second %s party (NAD+%s)", p.role, value(p.nad, 1, 1))
+		c.errorf(p.nad, 1, 1, "a second %s party (NAD+%s)", p.role, c.value(p.nad, 1, 1))
 		return
 	}
 	*field = p.party
@@ -206,7 +226,7 @@ func (c *in) assignParty(p partyAt, field *procuros.Party) {
 // gave in orderRef.
 func (c *in) assignOptional(p partyAt, have *procuros.Party, orderRef *string) *procuros.Party {
 	if have != nil {
-		c.errorf(p.nad, 1, 1, "a second %s party (NAD+%s)", p.role, value(p.nad, 1, 1))
+		c.errorf(p.nad, 1, 1, "a second %s party (NAD+%s)", p.role, c.value(p.nad, 1, 1))
 		return have
 	}
 	*orderRef = p.orderRef
@@ -250,11 +270,14 @@ func (c *in) currency(g *structure.Node, field *string) {
 		segment: func(s Seg) bool {
 			switch s.Tag {
 			case "CUX":
-				if q := value(s, 1, 1); q != "2" {
+				if q := c.value(s, 1, 1); q != "2" {
 					c.errorf(s, 1, 1, "currency qualifier %q is not the reference currency (2)", q)
 					return true
 				}
-				c.setText(s, 1, 2, field, value(s, 1, 2), "currency")
+				c.setText(s, 1, 2, field, c.value(s, 1, 2), "currency")
+				c.consume(s, 1, 3) // its use: 9 order, 4 invoicing currency
+			case "DTM":
+				c.warnf(s, 0, 0, "the date of an exchange rate is not carried: Procuros has one currency and no rate")
 			default:
 				return false
 			}
@@ -276,14 +299,22 @@ func (c *in) defaultText(field *string, name string) {
 func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.PaymentTerm {
 	pat := first(g)
 	var pt procuros.PaymentTerm
-	switch value(pat, 1, 1) {
+	switch c.value(pat, 1, 1) {
 	case "1":
 		pt.Percentage = "0"
 	case "22":
 	default:
-		c.errorf(pat, 1, 1, "payment terms type %q is not mapped (1 basic, 22 discount are)", value(pat, 1, 1))
+		c.errorf(pat, 1, 1, "payment terms type %q is not mapped (1 basic, 22 discount are)", c.value(pat, 1, 1))
 	}
-	if unit := value(pat, 3, 3); unit != "" && unit != "D" {
+	// Procuros counts days after the invoice date: the reference (C112
+	// 2475) must be the date of invoice (5), the relation (2009) after it (3).
+	if ref := c.value(pat, 3, 1); ref != "" && ref != "5" {
+		c.errorf(pat, 3, 1, "payment time reference %q is not mapped: Procuros counts the days from the date of invoice (5)", ref)
+	}
+	if rel := c.value(pat, 3, 2); rel != "" && rel != "3" {
+		c.errorf(pat, 3, 2, "time relation %q is not mapped: Procuros counts the days after the reference (3)", rel)
+	}
+	if unit := c.value(pat, 3, 3); unit != "" && unit != "D" {
 		c.errorf(pat, 3, 3, "payment period in %q is not mapped: Procuros counts days (D)", unit)
 	}
 	if n, ok := c.integer(pat, 3, 4); ok {
@@ -294,8 +325,8 @@ func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.Pay
 			switch s.Tag {
 			case "PAT":
 			case "PCD":
-				if value(s, 1, 1) != "12" {
-					c.unmapped(s, value(s, 1, 1))
+				if c.value(s, 1, 1) != "12" {
+					c.unmapped(s, c.value(s, 1, 1))
 					return true
 				}
 				pt.Percentage = c.decimal(s, 1, 2)
@@ -374,8 +405,8 @@ func (o *out) notCarriedRef(role string) {
 // dueDate reads a DTM of a PAT group: DTM+13, the due date, into due when
 // the transaction has a place for it (due not nil).
 func (c *in) dueDate(s Seg, due *procuros.DateTime) {
-	if value(s, 1, 1) != "13" || due == nil {
-		c.unmapped(s, value(s, 1, 1))
+	if c.value(s, 1, 1) != "13" || due == nil {
+		c.unmapped(s, c.value(s, 1, 1))
 		return
 	}
 	if d, _, ok := c.date(s); ok {

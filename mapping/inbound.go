@@ -22,6 +22,7 @@ type in struct {
 	lines    int  // line items read so far, to number those without number
 	itemBuf  *itemData
 	problems Problems
+	reads    []uint64 // by segment position: the components read (bit k: the k-th of Components)
 }
 
 // handlers say what a level of the tree holds: segment takes its segments,
@@ -115,12 +116,76 @@ func (c *in) missing(s Seg, what, field string) {
 	c.errorf(s, 0, 0, "%s missing; %s requires %s", what, c.t.Transaction, field)
 }
 
-// value returns component comp of element elem (both from 1) of s.
-func value(s Seg, elem, comp int) string { return s.Value(elem-1, comp-1) }
+// value returns component comp of element elem (both from 1) of s, and
+// notes that the mapping read it: what a mapping reads of no segment it
+// handles is reported as not carried (checkUnread).
+func (c *in) value(s Seg, elem, comp int) string {
+	v, k := s.Locate(elem-1, comp-1)
+	c.markRead(s, k)
+	return v
+}
+
+// consume notes components the mapping reads without carrying them, as
+// they only qualify others (code list qualifiers and agencies, the
+// marking instruction of a PCI, the stage of a transport).
+func (c *in) consume(s Seg, elem int, comps ...int) {
+	for _, comp := range comps {
+		_, k := s.Locate(elem-1, comp-1)
+		c.markRead(s, k)
+	}
+}
+
+// consumeAll notes every component of s as read.
+func (c *in) consumeAll(s Seg) {
+	if s.Pos > 0 && s.Pos < len(c.reads) {
+		c.reads[s.Pos] = ^uint64(0)
+	}
+}
+
+func (c *in) markRead(s Seg, k int) {
+	if k < 0 || s.Pos <= 0 || s.Pos >= len(c.reads) {
+		return
+	}
+	if k < 63 {
+		c.reads[s.Pos] |= 1 << k
+	} else {
+		c.reads[s.Pos] |= 1 << 63 // a long segment: its tail is not tracked
+	}
+}
+
+// checkUnread warns of every non-empty component the mapping did not read
+// in a segment it read something of: data the message carries and the
+// transaction does not, named by its place. Segments the mapping read
+// nothing of were reported as not mapped, or are dropped on purpose.
+func (c *in) checkUnread() {
+	faulty := map[int]bool{} // a segment with an error is reported already
+	for _, p := range c.problems {
+		if !p.Warning {
+			faulty[p.Pos] = true
+		}
+	}
+	for pos, read := range c.reads {
+		if read == 0 || read == ^uint64(0) || faulty[pos] {
+			continue
+		}
+		seg := Seg{Segment: &c.msg.Segments[pos-1], Pos: pos}
+		k := -1
+		for p, v := range seg.Components() {
+			k++
+			if k >= 63 && read&(1<<63) != 0 {
+				break
+			}
+			if v == "" || read&(1<<k) != 0 {
+				continue
+			}
+			c.warnf(seg, p.Element+1, p.Component+1, "not carried: %q has no field in the mapping", v)
+		}
+	}
+}
 
 // decimal reads a number at elem/comp of s; "" if the component is empty.
 func (c *in) decimal(s Seg, elem, comp int) procuros.Decimal {
-	v := value(s, elem, comp)
+	v := c.value(s, elem, comp)
 	if v == "" {
 		return ""
 	}
@@ -134,7 +199,7 @@ func (c *in) decimal(s Seg, elem, comp int) procuros.Decimal {
 
 // integer reads a whole number at elem/comp of s; 0, false if empty or bad.
 func (c *in) integer(s Seg, elem, comp int) (int, bool) {
-	v := value(s, elem, comp)
+	v := c.value(s, elem, comp)
 	if v == "" {
 		return 0, false
 	}
@@ -149,12 +214,12 @@ func (c *in) integer(s Seg, elem, comp int) (int, bool) {
 // date reads the date of a DTM segment (C507: 2380 value, 2379 format). For
 // a range, end is its end.
 func (c *in) date(s Seg) (start, end procuros.DateTime, ok bool) {
-	v := value(s, 1, 2)
+	v := c.value(s, 1, 2)
 	if v == "" {
-		c.errorf(s, 1, 2, "DTM+%s has no date", value(s, 1, 1))
+		c.errorf(s, 1, 2, "DTM+%s has no date", c.value(s, 1, 1))
 		return start, end, false
 	}
-	start, end, err := parseDate(v, value(s, 1, 3))
+	start, end, err := parseDate(v, c.value(s, 1, 3))
 	if err != nil {
 		c.errorf(s, 1, 2, "%v", err)
 		return start, end, false
@@ -166,13 +231,14 @@ func (c *in) date(s Seg) (start, end procuros.DateTime, ok bool) {
 // reports the segment as not mapped and returns false. NotCarried values
 // return false quietly.
 func (c *in) lookup(s Seg, tab Table, elem, comp int) (string, bool) {
-	code := value(s, elem, comp)
+	code := c.value(s, elem, comp)
 	v, ok := tab.Get(code)
 	if !ok {
 		c.unmapped(s, code)
 		return "", false
 	}
 	if v == NotCarried {
+		c.consumeAll(s) // dropped on purpose, all of it (the table says why)
 		return "", false
 	}
 	return v, true
@@ -180,11 +246,10 @@ func (c *in) lookup(s Seg, tab Table, elem, comp int) (string, bool) {
 
 // text joins the parts of a free text (FTX C108 4440, IMD C273 7008) that
 // EDIFACT split over components.
-func text(s Seg, elem, first, last, width int) string {
+func (c *in) text(s Seg, elem, first, last, width int) string {
 	var parts []string
-	e := s.Element(elem - 1)
-	for j := first - 1; j < last && j < e.Len(); j++ {
-		parts = append(parts, e.Component(j))
+	for j := first; j <= last; j++ {
+		parts = append(parts, c.value(s, elem, j))
 	}
 	return joinWrapped(parts, width)
 }
@@ -252,14 +317,6 @@ func count(n *structure.Node, trigger string) int {
 
 // first returns the trigger segment of a group occurrence.
 func first(n *structure.Node) Seg { return n.Segments[0] }
-
-// where names a place for texts: "NAD+BY".
-func where(s Seg) string {
-	if q := value(s, 1, 1); q != "" {
-		return s.Tag + "+" + q
-	}
-	return s.Tag
-}
 
 // unh returns the message's UNH: where a problem of the whole message is
 // reported.

@@ -67,9 +67,7 @@ func invoicIn(c *in) procuros.Content {
 			switch s.Tag {
 			case "BGM":
 				bgm = s
-				c.documentType(s)
-				h.InvoiceIdentifier = value(s, 2, 1)
-				c.messageFunction(s)
+				_, h.InvoiceIdentifier = c.beginningOfMessage(s, &h.Version)
 
 			case "DTM":
 				c.invoiceDate(s, h, &fallback)
@@ -202,7 +200,7 @@ func (c *in) invoiceFallbacks(h *procuros.InvoiceHeader, fb invoiceDates) {
 // invoicePaymentTerm reads a PAT group. A fixed date (PAT+3) carries only
 // the due date (DTM+13) and no term.
 func (c *in) invoicePaymentTerm(g *structure.Node, due *procuros.DateTime) (procuros.PaymentTerm, bool) {
-	if value(first(g), 1, 1) == "3" {
+	if c.value(first(g), 1, 1) == "3" {
 		c.walk(g, handlers{
 			segment: func(s Seg) bool {
 				switch s.Tag {

@@ -132,7 +132,7 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 	lin := first(n)
 	d := c.newItemData(lin)
 	c.lines++
-	if v := value(lin, 1, 1); v != "" {
+	if v := c.value(lin, 1, 1); v != "" {
 		if num, ok := c.integer(lin, 1, 1); ok {
 			d.lineNumber = num
 		}
@@ -140,15 +140,16 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 		d.lineNumber = c.lines
 		c.warnf(lin, 1, 1, "the line has no line number (1082): numbered %d by its position", c.lines)
 	}
-	if v := value(lin, 4, 1); v != "" {
-		c.errorf(lin, 4, 1, "sub-line %s of line %s: sub-lines are not mapped", v, value(lin, 4, 2))
+	if v := c.value(lin, 4, 1); v != "" {
+		c.errorf(lin, 4, 1, "sub-line %s of line %s: sub-lines are not mapped", v, c.value(lin, 4, 2))
 	}
-	if id := value(lin, 3, 1); id != "" {
-		c.itemIdentifier(lin, 3, id, value(lin, 3, 2), d)
-	} else if value(lin, 3, 2) != "" {
-		c.warnf(lin, 3, 1, "item number type %s without an item number", value(lin, 3, 2))
+	c.consume(lin, 3, 3, 4) // code list of the item number type
+	if id := c.value(lin, 3, 1); id != "" {
+		c.itemIdentifier(lin, 3, id, c.value(lin, 3, 2), d)
+	} else if c.value(lin, 3, 2) != "" {
+		c.warnf(lin, 3, 1, "item number type %s without an item number", c.value(lin, 3, 2))
 	}
-	if v := value(lin, 2, 1); v != "" {
+	if v := c.value(lin, 2, 1); v != "" {
 		c.errorf(lin, 2, 1, "line item action %s is not mapped for %s", v, c.t.Transaction)
 	}
 	h := handlers{
@@ -238,11 +239,19 @@ func (c *in) itemIdentifier(s Seg, elem int, id, typ string, d *itemData) {
 	d.identifiers = append(d.identifiers, procuros.ItemIdentifier{Identifier: id, Domain: procuros.Domain(domain)})
 }
 
-// pia reads the additional item numbers (C212, up to five per PIA).
+// pia reads the additional item numbers (C212, up to five per PIA) of a
+// PIA whose function (4347) is 1 (additional identification) or 5 (product
+// identification): numbers of the line's own item. Substitutes (3, 4) and
+// the other functions are not items of the line and are not mapped.
 func (c *in) pia(s Seg, d *itemData) {
+	if f := c.value(s, 1, 1); f != "1" && f != "5" {
+		c.errorf(s, 1, 1, "product identifier function %q is not mapped: the bridge reads 1 (additional) and 5 (product) identification", f)
+		return
+	}
 	for i := 2; i <= 6; i++ {
-		if id := value(s, i, 1); id != "" {
-			c.itemIdentifier(s, i, id, value(s, i, 2), d)
+		c.consume(s, i, 3, 4) // code list of the item number type
+		if id := c.value(s, i, 1); id != "" {
+			c.itemIdentifier(s, i, id, c.value(s, i, 2), d)
 		}
 	}
 }
@@ -250,7 +259,8 @@ func (c *in) pia(s Seg, d *itemData) {
 // imd reads an item description: free text (IMD+F) by characteristic, or
 // a code (IMD+C++CODE::9).
 func (c *in) imd(s Seg, d *itemData) {
-	switch value(s, 1, 1) {
+	c.consume(s, 2, 2, 3) // code list of the characteristic
+	switch c.value(s, 1, 1) {
 	case "F", "":
 		field, ok := c.lookup(s, c.t.Item.Description, 2, 1)
 		if !ok {
@@ -259,12 +269,18 @@ func (c *in) imd(s Seg, d *itemData) {
 		// A description runs on over as many IMD as it needs, cut at the
 		// width of 7008 wherever: the parts of all IMD of a kind are one
 		// text, joined as joinWrapped joins parts.
-		e := s.Element(2)
-		for j := 3; j < 5 && j < e.Len(); j++ {
-			d.descParts.set(field, append(d.descParts.get(field), e.Component(j)))
+		c.consume(s, 3, 2, 3) // code list of a description code: none for free text
+		for j := 4; j <= 5; j++ {
+			if v := c.value(s, 3, j); v != "" {
+				d.descParts.set(field, append(d.descParts.get(field), v))
+			}
+		}
+		if lang := c.value(s, 3, 6); lang != "" && lang != "de" && lang != "DE" {
+			c.warnf(s, 3, 6, "a description in language %q: Procuros has one description per item, the texts are joined", lang)
 		}
 	case "C":
-		code := value(s, 3, 1)
+		code := c.value(s, 3, 1)
+		c.consume(s, 3, 2, 3) // code list of the description code
 		field, ok := c.t.Item.Codes.Get(code)
 		switch {
 		case !ok:
@@ -273,7 +289,7 @@ func (c *in) imd(s Seg, d *itemData) {
 			d.deposit = true
 		}
 	default:
-		c.errorf(s, 1, 1, "item description format %q is neither F (free text) nor C (code)", value(s, 1, 1))
+		c.errorf(s, 1, 1, "item description format %q is neither F (free text) nor C (code)", c.value(s, 1, 1))
 	}
 }
 
@@ -281,12 +297,12 @@ func (c *in) imd(s Seg, d *itemData) {
 // (duty regime, special conditions) have no Procuros field.
 func (c *in) origin(s Seg, d *itemData) {
 	for i := 2; i <= s.Len(); i++ {
-		if v := value(s, i, 1); v != "" {
+		if v := c.value(s, i, 1); v != "" {
 			c.errorf(s, i, 1, "ALI special condition %q is not mapped: Procuros carries the country of origin only", v)
 			return
 		}
 	}
-	country := value(s, 1, 1)
+	country := c.value(s, 1, 1)
 	if len(country) != 2 {
 		c.errorf(s, 1, 1, "country of origin %q is not an ISO 3166 alpha-2 code", country)
 		return
@@ -297,16 +313,17 @@ func (c *in) origin(s Seg, d *itemData) {
 // itemMeasure reads a weight of the item (MEA C502 6313 by the measures
 // table), converted to grams: Procuros weighs in grams.
 func (c *in) itemMeasure(s Seg, weights *fields[procuros.Decimal]) {
+	c.consume(s, 1, 1) // what is measured (PD, the product): weights either way
 	field, ok := c.lookup(s, c.t.Item.Measures, 2, 1)
 	if !ok {
 		return
 	}
 	v := c.decimal(s, 3, 2)
 	if v == "" {
-		c.errorf(s, 3, 2, "MEA %s has no value", value(s, 2, 1))
+		c.errorf(s, 3, 2, "MEA %s has no value", c.value(s, 2, 1))
 		return
 	}
-	grams, err := toGrams(v, value(s, 3, 1))
+	grams, err := toGrams(v, c.value(s, 3, 1))
 	if err != nil {
 		c.errorf(s, 3, 1, "%v", err)
 		return
@@ -327,8 +344,8 @@ func (c *in) itemQuantity(s Seg, d *itemData) {
 	if !ok {
 		return
 	}
-	if value(s, 1, 2) == "" {
-		c.errorf(s, 1, 2, "QTY+%s has no quantity", value(s, 1, 1))
+	if c.value(s, 1, 2) == "" {
+		c.errorf(s, 1, 2, "QTY+%s has no quantity", c.value(s, 1, 1))
 		return
 	}
 	q := c.decimal(s, 1, 2)
@@ -338,7 +355,7 @@ func (c *in) itemQuantity(s Seg, d *itemData) {
 	v := d.quantities.get(field)
 	c.setDecimal(s, 1, 2, &v, q, field)
 	d.quantities.set(field, v)
-	if code := value(s, 1, 3); code != "" {
+	if code := c.value(s, 1, 3); code != "" {
 		unit, ok := c.tabs.Units.Get(code)
 		switch {
 		case !ok:
@@ -384,7 +401,7 @@ func (c *in) itemText(s Seg, d *itemData) {
 	if !ok {
 		return
 	}
-	appendTextTo(&d.texts, field, text(s, 4, 1, 5, textWidth))
+	appendTextTo(&d.texts, field, c.text(s, 4, 1, 5, textWidth))
 }
 
 // itemPrice reads a PRI group: the price of a qualifier per one unit.
@@ -397,7 +414,7 @@ func (c *in) itemPrice(g *structure.Node, d *itemData) {
 				if !ok {
 					return true
 				}
-				if basis := value(s, 1, 5); basis != "" && basis != "1" {
+				if basis := c.value(s, 1, 5); basis != "" && basis != "1" {
 					c.errorf(s, 1, 5, "price per %s units is not mapped: Procuros carries a price per unit", basis)
 					return true
 				}
@@ -421,8 +438,8 @@ func (c *in) itemReference(g *structure.Node, d *itemData) {
 			switch s.Tag {
 			case "RFF":
 			case "DTM":
-				if value(s, 1, 1) != "171" {
-					c.unmapped(s, value(s, 1, 1))
+				if c.value(s, 1, 1) != "171" {
+					c.unmapped(s, c.value(s, 1, 1))
 					return true
 				}
 				if date, _, ok2 := c.date(s); ok2 && ok {
@@ -438,7 +455,7 @@ func (c *in) itemReference(g *structure.Node, d *itemData) {
 		return
 	}
 	v := d.refs.get(field)
-	c.setText(rff, 1, 2, &v, value(rff, 1, 2), field)
+	c.setText(rff, 1, 2, &v, c.value(rff, 1, 2), field)
 	d.refs.set(field, v)
 }
 
@@ -447,14 +464,14 @@ func (c *in) itemReference(g *structure.Node, d *itemData) {
 // with MOA+124 the amount.
 func (c *in) taxGroup(g *structure.Node) *procuros.Tax {
 	tax := first(g)
-	t := &procuros.Tax{Percentage: c.taxRate(tax), Description: value(tax, 2, 4)}
+	t := &procuros.Tax{Percentage: c.taxRate(tax), Description: c.value(tax, 2, 4)}
 	c.walk(g, handlers{
 		segment: func(s Seg) bool {
 			switch s.Tag {
 			case "TAX":
 			case "MOA":
-				if value(s, 1, 1) != "124" {
-					c.unmapped(s, value(s, 1, 1))
+				if c.value(s, 1, 1) != "124" {
+					c.unmapped(s, c.value(s, 1, 1))
 					return true
 				}
 				t.Amount = c.decimal(s, 1, 2)
@@ -480,15 +497,17 @@ func (c *in) itemTax(g *structure.Node, d *itemData) {
 // taxRate reads the rate of a TAX segment (C243 5278), checking that it is
 // a tax (5283 = 7) on value added (C241 5153 = VAT).
 func (c *in) taxRate(tax Seg) procuros.Decimal {
-	if q := value(tax, 1, 1); q != "7" {
+	if q := c.value(tax, 1, 1); q != "7" {
 		c.errorf(tax, 1, 1, "TAX+%s is not a tax (7)", q)
 	}
-	if typ := value(tax, 2, 1); typ != "VAT" {
+	if typ := c.value(tax, 2, 1); typ != "VAT" {
 		c.errorf(tax, 2, 1, "tax type %q is not mapped (VAT is)", typ)
 	}
+	c.consume(tax, 2, 2, 3)    // code list of the tax type
+	c.consume(tax, 5, 1, 2, 3) // identification of the rate, and its code list
 	rate := c.decimal(tax, 5, 4)
 	if rate == "" {
-		cat := value(tax, 6, 1)
+		cat := c.value(tax, 6, 1)
 		if cat == "" || cat == "S" {
 			c.errorf(tax, 5, 4, "TAX has no rate")
 			return ""
@@ -507,23 +526,27 @@ func (c *in) allowance(g *structure.Node, groups *[]procuros.ModificationGroup, 
 	alc := first(g)
 	*where = alc
 	var m procuros.Modification
-	switch value(alc, 1, 1) {
+	switch c.value(alc, 1, 1) {
 	case "A":
 		m.Type = procuros.Allowance
 	case "C":
 		m.Type = procuros.Charge
 	default:
-		c.errorf(alc, 1, 1, "ALC+%s is neither an allowance (A) nor a charge (C)", value(alc, 1, 1))
+		c.errorf(alc, 1, 1, "ALC+%s is neither an allowance (A) nor a charge (C)", c.value(alc, 1, 1))
 		return
 	}
 	level := 1
-	if v := value(alc, 4, 1); v != "" {
-		if n, ok := c.integer(alc, 4, 1); ok && n > 0 {
-			level = n
+	if v := c.value(alc, 4, 1); v != "" {
+		if n, ok := c.integer(alc, 4, 1); ok {
+			if n <= 0 {
+				c.errorf(alc, 4, 1, "calculation sequence %d: the levels of allowances and charges count from 1", n)
+			}
+			level = max(n, 1)
 		}
 	}
-	m.Description = joinWrapped([]string{value(alc, 5, 4), value(alc, 5, 5)}, nameWidth)
-	if code := value(alc, 5, 1); code != "" {
+	c.consume(alc, 5, 2, 3) // code list of the reason
+	m.Description = joinWrapped([]string{c.value(alc, 5, 4), c.value(alc, 5, 5)}, nameWidth)
+	if code := c.value(alc, 5, 1); code != "" {
 		reason, ok := c.tabs.AllowanceReasons.Get(code)
 		switch {
 		case !ok:
@@ -546,11 +569,11 @@ func (c *in) allowance(g *structure.Node, groups *[]procuros.ModificationGroup, 
 					segment: func(s Seg) bool {
 						switch s.Tag {
 						case "PCD":
-							switch value(s, 1, 1) {
+							switch c.value(s, 1, 1) {
 							case "1", "2", "3":
 								c.setDecimal(s, 1, 2, &m.Percentage, c.decimal(s, 1, 2), "percentage")
 							default:
-								c.unmapped(s, value(s, 1, 1))
+								c.unmapped(s, c.value(s, 1, 1))
 							}
 						default:
 							return false
@@ -564,13 +587,13 @@ func (c *in) allowance(g *structure.Node, groups *[]procuros.ModificationGroup, 
 					segment: func(s Seg) bool {
 						switch s.Tag {
 						case "MOA":
-							switch value(s, 1, 1) {
+							switch c.value(s, 1, 1) {
 							case "204", "23", "8":
 								c.setDecimal(s, 1, 2, &m.Amount, absDecimal(c.decimal(s, 1, 2)), "amount")
 							case "25":
 								c.setDecimal(s, 1, 2, &basis, c.decimal(s, 1, 2), "basis")
 							default:
-								c.unmapped(s, value(s, 1, 1))
+								c.unmapped(s, c.value(s, 1, 1))
 							}
 						default:
 							return false
@@ -581,6 +604,9 @@ func (c *in) allowance(g *structure.Node, groups *[]procuros.ModificationGroup, 
 
 			case "TAX":
 				m.Tax = c.taxGroup(n)
+				if cat := c.value(first(n), 6, 1); cat != "" && cat != "S" {
+					c.warnf(first(n), 6, 1, "the tax category %s of an allowance or charge is not carried: Procuros has none for it", cat)
+				}
 			default:
 				return false
 			}

@@ -67,7 +67,7 @@ func (m *Mapper) ToProcuros(msg *edifact.Message) (*Result, error) {
 		return nil, Problems{p}
 	}
 	tree, sps := structure.Build(msg, s)
-	c := &in{tabs: m.tabs, t: mt, msg: msg, tree: tree, mark: msg.Delimiters.Decimal}
+	c := &in{tabs: m.tabs, t: mt, msg: msg, tree: tree, mark: msg.Delimiters.Decimal, reads: make([]uint64, len(msg.Segments)+1)}
 	for _, w := range msg.Warnings {
 		c.problems = append(c.problems, fromSyntax(w))
 	}
@@ -75,6 +75,7 @@ func (m *Mapper) ToProcuros(msg *edifact.Message) (*Result, error) {
 		c.problems = append(c.problems, fromStructure(sp))
 	}
 	content := messageMappings[msg.Header.Type.Type].in(c)
+	c.checkUnread()
 	// In the order of the message, so that a partner reads them as they
 	// read the file; problems of the whole message come last.
 	slices.SortStableFunc(c.problems, func(a, b *Problem) int {

@@ -50,9 +50,7 @@ func ordersIn(c *in) procuros.Content {
 			switch s.Tag {
 			case "BGM":
 				bgm = s
-				h.Type = c.documentType(s)
-				h.OrderIdentifier = value(s, 2, 1)
-				c.messageFunction(s)
+				h.Type, h.OrderIdentifier = c.beginningOfMessage(s, &h.Version)
 
 			case "DTM":
 				field, ok := c.lookup(s, c.t.Dates, 1, 1)

@@ -29,22 +29,23 @@ type partyIn struct {
 func (c *in) party(n *structure.Node) partyIn {
 	nad := first(n)
 	var p partyIn
-	if id := value(nad, 2, 1); id != "" {
-		if domain, ok := c.partyDomain(nad, id, value(nad, 2, 3)); ok {
+	c.consume(nad, 2, 2) // code list of the identification
+	if id := c.value(nad, 2, 1); id != "" {
+		if domain, ok := c.partyDomain(nad, id, c.value(nad, 2, 3)); ok {
 			p.party.Identifiers = append(p.party.Identifiers, procuros.PartyIdentifier{Identifier: id, Domain: procuros.Domain(domain)})
 		}
 	}
 	if nad.Element(2).Len() > 0 && !nad.Element(2).IsEmpty() {
 		c.errorf(nad, 3, 0, "unstructured name and address (C058) is not mapped: use party name (C080) and street (C059)")
 	}
-	p.party.Name = text(nad, 4, 1, 5, nameWidth)
+	p.party.Name = c.text(nad, 4, 1, 5, nameWidth)
 	addr := procuros.PostalAddress{
-		Street:       text(nad, 5, 1, streetParts, nameWidth),
-		AddressExtra: value(nad, 5, 4),
-		City:         value(nad, 6, 1),
-		State:        value(nad, 7, 1),
-		PostalCode:   value(nad, 8, 1),
-		CountryCode:  value(nad, 9, 1),
+		Street:       c.text(nad, 5, 1, streetParts, nameWidth),
+		AddressExtra: c.value(nad, 5, 4),
+		City:         c.value(nad, 6, 1),
+		State:        c.value(nad, 7, 1), // C819 3229: the code; its name (3228) below
+		PostalCode:   c.value(nad, 8, 1),
+		CountryCode:  c.value(nad, 9, 1),
 	}
 	if addr != (procuros.PostalAddress{}) {
 		p.party.PostalAddress = &addr
@@ -84,14 +85,16 @@ func (c *in) bankAccount(s Seg, p *procuros.Party) {
 		c.errorf(s, 0, 0, "a second bank account for the party: Procuros carries one")
 		return
 	}
+	c.consume(s, 1, 1)    // the bank's role (3035): Procuros keeps one account
+	c.consume(s, 3, 2, 5) // code list qualifiers of the identifications
 	fi := &procuros.FinancialInstitution{
-		AccountNumber: value(s, 2, 1),
-		AccountHolder: value(s, 2, 2),
-		Name:          value(s, 3, 7),
+		AccountNumber: c.value(s, 2, 1),
+		AccountHolder: c.value(s, 2, 2),
+		Name:          c.value(s, 3, 7),
 	}
-	id, agency, comp := value(s, 3, 1), value(s, 3, 3), 3
+	id, agency, comp := c.value(s, 3, 1), c.value(s, 3, 3), 3
 	if id == "" {
-		id, agency, comp = value(s, 3, 4), value(s, 3, 6), 6
+		id, agency, comp = c.value(s, 3, 4), c.value(s, 3, 6), 6
 	}
 	fi.InstitutionID = id
 	if agency != "" {
@@ -164,7 +167,7 @@ func isGLN(s string) bool {
 // fiscal number) or the order number that party gave.
 func (c *in) partyReference(g *structure.Node, p *partyIn) {
 	rff := first(g)
-	code, ref := value(rff, 1, 1), value(rff, 1, 2)
+	code, ref := c.value(rff, 1, 1), c.value(rff, 1, 2)
 	c.walk(g, handlers{
 		segment: only("RFF"),
 	})
@@ -185,8 +188,8 @@ func (c *in) partyReference(g *structure.Node, p *partyIn) {
 func (c *in) contact(g *structure.Node) procuros.Contact {
 	cta := first(g)
 	var ct procuros.Contact
-	ct.Department = value(cta, 2, 1)
-	ct.FirstName, ct.LastName = splitName(value(cta, 2, 2))
+	ct.Department = c.value(cta, 2, 1)
+	ct.FirstName, ct.LastName = splitName(c.value(cta, 2, 2))
 	c.walk(g, handlers{
 		segment: func(com Seg) bool {
 			switch com.Tag {
@@ -196,7 +199,7 @@ func (c *in) contact(g *structure.Node) procuros.Contact {
 				if !ok {
 					return true
 				}
-				number := value(com, 1, 1)
+				number := c.value(com, 1, 1)
 				switch field {
 				case "phone":
 					c.setText(com, 1, 1, &ct.Phone, number, "phone")

@@ -56,13 +56,13 @@ func (c *in) taxBreakdown(g *structure.Node) procuros.TaxBreakdown {
 			switch s.Tag {
 			case "TAX":
 			case "MOA":
-				switch value(s, 1, 1) {
+				switch c.value(s, 1, 1) {
 				case "125":
 					tb.TaxableAmount = c.decimal(s, 1, 2)
 				case "124":
 					tb.TaxAmount = c.decimal(s, 1, 2)
 				default:
-					c.unmapped(s, value(s, 1, 1))
+					c.unmapped(s, c.value(s, 1, 1))
 				}
 			default:
 				return false
@@ -90,7 +90,7 @@ func (c *in) taxBreakdown(g *structure.Node) procuros.TaxBreakdown {
 // taxCategory reads the category of a TAX segment (5305) by the
 // taxCategories table; "" if it has none.
 func (c *in) taxCategory(tax Seg) string {
-	code := value(tax, 6, 1)
+	code := c.value(tax, 6, 1)
 	if code == "" {
 		return ""
 	}
