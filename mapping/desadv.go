@@ -107,7 +107,7 @@ func (c *in) shippingDate(s Seg, h *procuros.ShippingNoticeHeader) {
 	if !ok {
 		return
 	}
-	d, _, ok := c.date(s)
+	d, ok := c.date(s)
 	if !ok {
 		return
 	}
@@ -458,7 +458,7 @@ func (c *in) batch(g *structure.Node) []procuros.Batch {
 				if !ok {
 					return true
 				}
-				if d, _, ok := c.date(s); ok && field == "expirationDate" {
+				if d, ok := c.date(s); ok && field == "expirationDate" {
 					b.ExpirationDate = d.Date()
 				}
 			case "QTY":
@@ -602,44 +602,67 @@ func (c *in) transportUnits(levels []*packingLevel) []procuros.ShippingNoticeTra
 		}
 		return nil
 	}
-	built := map[*packingLevel][]procuros.ShippingNoticeTransportUnit{}
-	var top []*packingLevel
+	// Parents first, for all levels: a level may come before its parent.
 	parentOf := map[*packingLevel]*packingLevel{}
+	var units []*packingLevel
 	for _, lv := range levels {
-		if !isUnit(lv) {
-			continue
+		if isUnit(lv) {
+			units = append(units, lv)
+			parentOf[lv] = unitAbove(lv)
 		}
+	}
+	built := map[*packingLevel][]procuros.ShippingNoticeTransportUnit{}
+	for _, lv := range units {
 		built[lv] = c.unitsOf(lv)
-		if up := unitAbove(lv); up != nil {
-			parentOf[lv] = up
-			if parentOf[up] != nil {
-				c.errorf(lv.cps, 2, 1, "packing level %s is a unit in a unit in a unit: Procuros nests units one level deep", lv.id)
-			}
-			continue
-		}
-		top = append(top, lv)
 	}
 	var out []procuros.ShippingNoticeTransportUnit
-	for _, lv := range top {
-		units := built[lv]
-		for _, child := range levels {
-			if parentOf[child] != lv {
-				continue
-			}
-			if len(units) != 1 {
-				c.errorf(child.cps, 2, 1, "packing level %s is inside a level of %d units: which one holds it is not said", child.id, len(units))
-				break
-			}
-			units[0].TransportUnits = append(units[0].TransportUnits, built[child]...)
+	for _, lv := range units {
+		switch up := parentOf[lv]; {
+		case up == nil:
+			out = append(out, c.withChildren(lv, built, units, parentOf)...)
+		case parentOf[up] != nil:
+			c.errorf(lv.cps, 2, 1, "packing level %s is a unit in a unit in a unit: Procuros nests units one level deep", lv.id)
 		}
-		for _, u := range units {
-			if len(u.Items) == 0 && len(u.TransportUnits) == 0 {
-				c.errorf(lv.cps, 0, 0, "transport unit %s holds no lines and no units: Procuros requires its contents", u.UnitIdentifier)
-			}
+	}
+	for _, u := range out {
+		c.checkContents(u, levels)
+		for _, sub := range u.TransportUnits {
+			c.checkContents(sub, levels)
 		}
-		out = append(out, units...)
 	}
 	return out
+}
+
+// withChildren returns the units of a top level with the units of the
+// levels directly inside it, in document order.
+func (c *in) withChildren(lv *packingLevel, built map[*packingLevel][]procuros.ShippingNoticeTransportUnit, units []*packingLevel, parentOf map[*packingLevel]*packingLevel) []procuros.ShippingNoticeTransportUnit {
+	own := built[lv]
+	for _, child := range units {
+		if parentOf[child] != lv {
+			continue
+		}
+		if len(own) != 1 {
+			c.errorf(child.cps, 2, 1, "packing level %s is inside a level of %d units: which one holds it is not said", child.id, len(own))
+			break
+		}
+		own[0].TransportUnits = append(own[0].TransportUnits, built[child]...)
+	}
+	return own
+}
+
+// checkContents reports a unit that holds neither lines nor units: the
+// spec wants a unit's items non-empty unless it holds units.
+func (c *in) checkContents(u procuros.ShippingNoticeTransportUnit, levels []*packingLevel) {
+	if len(u.Items) > 0 || len(u.TransportUnits) > 0 {
+		return
+	}
+	at := levels[0].cps
+	for _, lv := range levels {
+		if slices.Contains(lv.ssccs, u.UnitIdentifier) {
+			at = lv.cps
+		}
+	}
+	c.errorf(at, 0, 0, "transport unit %s holds no lines and no units: Procuros requires its contents", u.UnitIdentifier)
 }
 
 // unitsOf returns the units a packing level describes: one per SSCC, or one
@@ -761,16 +784,18 @@ func (w *levelWriter) unit(path string, u procuros.ShippingNoticeTransportUnit, 
 	id := strconv.Itoa(w.next)
 	w.next++
 	o.add("CPS", []string{id}, []string{parent})
-	if u.UnitType != "" || u.UnitIdentifier != "" {
-		typ := ""
+	// The unit's own PAC comes first, also for a unit known only by the
+	// trade units on it: read back, the first PAC is the unit's.
+	if u.UnitType != "" || u.UnitIdentifier != "" || u.ContainedTradeUnitCount != nil {
+		var pkg []string
 		if u.UnitType != "" {
-			typ = o.code(o.tabs.PackageTypes, string(u.UnitType), "package type", path, ".unitType")
+			pkg = []string{o.code(o.tabs.PackageTypes, string(u.UnitType), "package type", path, ".unitType"), "", "9"}
 		}
 		marking := []string{}
 		if u.UnitIdentifier != "" {
 			marking = []string{"", "52"} // 7233 52: barcoded with GS1-128
 		}
-		o.add("PAC", []string{"1"}, marking, []string{typ, "", "9"})
+		o.add("PAC", []string{"1"}, marking, pkg)
 		if u.UnitIdentifier != "" {
 			o.add("PCI", []string{"33E"}) // 33E: marked with an SSCC
 			o.add("GIN", []string{"BJ"}, []string{u.UnitIdentifier})

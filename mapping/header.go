@@ -110,7 +110,7 @@ func (c *in) headerReference(g *structure.Node, set func(field string, rff Seg, 
 					c.unmapped(s, c.value(s, 1, 1))
 					return true
 				}
-				date, _, _ = c.date(s)
+				date, _ = c.date(s)
 				dtm = s
 			default:
 				return false
@@ -409,7 +409,7 @@ func (c *in) dueDate(s Seg, due *procuros.DateTime) {
 		c.unmapped(s, c.value(s, 1, 1))
 		return
 	}
-	if d, _, ok := c.date(s); ok {
+	if d, ok := c.date(s); ok {
 		c.setDate(s, due, d, "due date")
 	}
 }

@@ -211,9 +211,9 @@ func (c *in) integer(s Seg, elem, comp int) (int, bool) {
 	return n, true
 }
 
-// date reads the date of a DTM segment (C507: 2380 value, 2379 format). For
-// a range, end is its end.
-func (c *in) date(s Seg) (start, end procuros.DateTime, ok bool) {
+// dateRange reads the date of a DTM segment (C507: 2380 value, 2379
+// format). For a range, or a week, end is its end.
+func (c *in) dateRange(s Seg) (start, end procuros.DateTime, ok bool) {
 	v := c.value(s, 1, 2)
 	if v == "" {
 		c.errorf(s, 1, 2, "DTM+%s has no date", c.value(s, 1, 1))
@@ -225,6 +225,22 @@ func (c *in) date(s Seg) (start, end procuros.DateTime, ok bool) {
 		return start, end, false
 	}
 	return start, end, true
+}
+
+// date reads a DTM that must give one date. A range (718, 719) is an
+// error, as its end would be lost; a week (616) is its Monday, with a
+// warning.
+func (c *in) date(s Seg) (procuros.DateTime, bool) {
+	start, end, ok := c.dateRange(s)
+	switch {
+	case !ok || end.IsZero():
+		return start, ok
+	case c.value(s, 1, 3) == "616":
+		c.warnf(s, 1, 2, "the week %s is read as its Monday, %s", c.value(s, 1, 2), start.Date())
+		return start, true
+	}
+	c.errorf(s, 1, 3, "DTM+%s gives a range (format %s), and its field takes one date", c.value(s, 1, 1), c.value(s, 1, 3))
+	return start, false
 }
 
 // lookup returns the table value for the code at elem/comp of s, or

@@ -167,7 +167,7 @@ func (c *in) invoiceDate(s Seg, h *procuros.InvoiceHeader, fb *invoiceDates) {
 	if !ok {
 		return
 	}
-	d, _, ok := c.date(s)
+	d, ok := c.date(s)
 	if !ok {
 		return
 	}

@@ -373,12 +373,8 @@ func (c *in) itemDate(s Seg, d *itemData) {
 	if !ok {
 		return
 	}
-	start, end, ok := c.date(s)
+	start, ok := c.date(s)
 	if !ok {
-		return
-	}
-	if !end.IsZero() {
-		c.errorf(s, 1, 2, "a range is not mapped for %s", field)
 		return
 	}
 	v := d.dates.get(field)
@@ -442,7 +438,7 @@ func (c *in) itemReference(g *structure.Node, d *itemData) {
 					c.unmapped(s, c.value(s, 1, 1))
 					return true
 				}
-				if date, _, ok2 := c.date(s); ok2 && ok {
+				if date, ok2 := c.date(s); ok2 && ok {
 					d.refDates.set(field, date)
 				}
 			default:
@@ -727,7 +723,8 @@ func (c *in) unitPrice(d *itemData) procuros.Decimal {
 	case len(d.mods) > 0 && gross != "":
 		return gross
 	case len(d.mods) > 0 && net != "":
-		c.warnf(d.lin, 0, 0, "line %d has allowances or charges but no gross price (PRI+AAB): the net price is taken as the unit price they apply to", d.lineNumber)
+		// The net price includes them: applied to it, they would count twice.
+		c.errorf(d.modsSeg, 0, 0, "line %d has allowances or charges (ALC) and only the net price (PRI+AAA), which includes them; Procuros applies them to the unit price: the gross price (PRI+AAB) is needed", d.lineNumber)
 		return net
 	case net != "":
 		return net
@@ -736,8 +733,9 @@ func (c *in) unitPrice(d *itemData) procuros.Decimal {
 }
 
 // lineTax returns the line's tax, with its amount computed from the line
-// amount (MOA+203) or quantity and price when the message gives only the
-// rate: Procuros requires both.
+// amount (MOA+203), or from quantity and price through the line's
+// allowances and charges, when the message gives only the rate: Procuros
+// requires both.
 func (c *in) lineTax(d *itemData, quantity, price procuros.Decimal) *procuros.Tax {
 	if d.tax == nil {
 		return nil
@@ -747,11 +745,8 @@ func (c *in) lineTax(d *itemData, quantity, price procuros.Decimal) *procuros.Ta
 		rate, okRate := rat(t.Percentage)
 		base, okBase := rat(d.amounts.get("lineAmount"))
 		if !okBase {
-			q, okQ := rat(quantity)
-			p, okP := rat(price)
-			if okQ && okP {
-				base, okBase = new(big.Rat).Mul(q, p), true
-			}
+			// The line's amount after its allowances and charges.
+			base, okBase = lineNet(quantity, price, d.mods)
 		}
 		if okRate && okBase {
 			t.Amount = roundCents(new(big.Rat).Quo(new(big.Rat).Mul(base, rate), big.NewRat(100, 1)))
@@ -1015,9 +1010,19 @@ func (o *out) allowanceSegments(slot *[]edifact.Segment, path string, g procuros
 	}
 	for i, m := range g.Modifications {
 		mp := fmt.Sprintf("%s.modifications[%d]", path, i)
-		kind, pcd, moa := "A", "1", "204"
-		if m.Type == procuros.Charge {
+		var kind, pcd, moa string
+		switch m.Type {
+		case procuros.Allowance:
+			kind, pcd, moa = "A", "1", "204"
+		case procuros.Charge:
 			kind, pcd, moa = "C", "2", "23"
+		default:
+			o.errorf(mp+".type", "%q is neither ALLOWANCE nor CHARGE: which way it goes cannot be told", m.Type)
+			continue
+		}
+		if m.Percentage == "" && m.Amount == "" {
+			o.errorf(mp, "an allowance or charge with neither percentage nor amount")
+			continue
 		}
 		reason := ""
 		if m.ReasonCode != "" {

@@ -57,7 +57,16 @@ func ordersIn(c *in) procuros.Content {
 				if !ok {
 					return true
 				}
-				d, _, ok := c.date(s)
+				if field == "header.requestedDeliveryDate" {
+					// A range (or a week) of delivery is the window of
+					// every line: ORDER has no header field for it.
+					if start, end, ok := c.dateRange(s); ok && !end.IsZero() {
+						window.set("items.requestedEarliestDeliveryDate", start)
+						window.set("items.requestedLatestDeliveryDate", end)
+						return true
+					}
+				}
+				d, ok := c.date(s)
 				if !ok {
 					return true
 				}
@@ -67,7 +76,9 @@ func ordersIn(c *in) procuros.Content {
 				case "header.requestedDeliveryDate":
 					c.setDate(s, &h.RequestedDeliveryDate, d, "requested delivery date")
 				default:
-					window.set(field, d)
+					w := window.get(field)
+					c.setDate(s, &w, d, field)
+					window.set(field, w)
 				}
 
 			case "FTX":
@@ -153,6 +164,11 @@ func (c *in) orderSummary(sum *summaryIn, mods []procuros.ModificationGroup, mod
 	switch {
 	case missing != "" && len(mods) > 0:
 		c.errorf(modsAt, 0, 0, "allowances and charges at message level need the order's summary, and %s cannot be computed", missing)
+		return nil
+	case missing != "" && lineMods:
+		// The spec: "The summary is required if a modificationGroup
+		// exists on the order".
+		c.errorf(at, 0, 0, "the lines have allowances or charges, for which Procuros requires the order's summary, and %s cannot be computed", missing)
 		return nil
 	case missing != "":
 		c.warnf(at, 0, 0, "sent without summary: the message states no complete one, and %s cannot be computed", missing)
@@ -259,6 +275,9 @@ func ordersOut(o *out, content procuros.Content) {
 	}
 	for i, pt := range h.PaymentTerms {
 		o.paymentTerm(fmt.Sprintf("header.paymentTerms[%d]", i), pt)
+	}
+	if len(h.Attachments) > 0 {
+		o.warnf("header.attachments", "not written: EANCOM ORDERS carries no links to attachments")
 	}
 	if h.Version != 0 {
 		o.warnf("header.version", "not written: EANCOM has no document version (an ORDERS is an original)")

@@ -50,7 +50,7 @@ func (c *in) summaryAmountGroup(g *structure.Node, sum *summaryIn) {
 // (taxable amount) and MOA+124 (tax amount).
 func (c *in) taxBreakdown(g *structure.Node) procuros.TaxBreakdown {
 	tax := first(g)
-	tb := procuros.TaxBreakdown{Percentage: c.taxRate(tax), Category: c.taxCategory(tax)}
+	tb := procuros.TaxBreakdown{Percentage: c.taxRate(tax), Category: c.taxCategory(tax), Description: c.value(tax, 2, 4)}
 	c.walk(g, handlers{
 		segment: func(s Seg) bool {
 			switch s.Tag {
@@ -422,11 +422,14 @@ func (o *out) summaryTaxes(s procuros.Summary) []edifact.Segment {
 	if s.Tax == nil {
 		return nil
 	}
+	if s.Tax.Description != "" {
+		o.warnf("summary.tax.description", "not written: the summary's TAX groups are by rate, with no text for the whole")
+	}
 	var segs []edifact.Segment
 	for i, t := range s.Tax.Items {
 		path := fmt.Sprintf("summary.tax.items[%d]", i)
 		segs = append(segs,
-			edifact.NewSegment("TAX", [][]string{{"7"}, {"VAT"}, nil, nil, {"", "", "", o.num(t.Percentage, path, ".percentage")}, {o.taxCategory(path, t)}}...),
+			edifact.NewSegment("TAX", [][]string{{"7"}, {"VAT", "", "", t.Description}, nil, nil, {"", "", "", o.num(t.Percentage, path, ".percentage")}, {o.taxCategory(path, t)}}...),
 			edifact.NewSegment("MOA", [][]string{{"125", o.num(t.TaxableAmount, path, ".taxableAmount")}}...),
 			edifact.NewSegment("MOA", [][]string{{"124", o.num(t.TaxAmount, path, ".taxAmount")}}...))
 	}

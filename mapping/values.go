@@ -49,8 +49,10 @@ func parseDate(value, format string) (start, end procuros.DateTime, err error) {
 		if start, err = one("200601021504", a, false); err == nil {
 			end, err = one("200601021504", b, false)
 		}
-	case "616": // CCYYWW: the Monday of that ISO week
-		start, err = isoWeek(value)
+	case "616": // CCYYWW: the ISO week, Monday to Sunday
+		if start, err = isoWeek(value); err == nil {
+			end = procuros.DateTime{Time: start.Time.AddDate(0, 0, 6), DateOnly: true}
+		}
 	default:
 		return start, end, fmt.Errorf("date format %s is not supported (102, 101, 203, 204, 616, 718, 719 are)", format)
 	}
@@ -85,6 +87,9 @@ func isoWeek(value string) (procuros.DateTime, error) {
 	}
 	jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, procuros.Berlin())
 	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+(week-1)*7)
+	if y, _ := monday.AddDate(0, 0, 3).ISOWeek(); y != year {
+		return procuros.DateTime{}, fmt.Errorf("%q: %d has no ISO week %d (format 616)", value, year, week)
+	}
 	return procuros.DateTime{Time: monday, DateOnly: true}, nil
 }
 

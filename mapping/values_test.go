@@ -22,8 +22,9 @@ func TestParseDate(t *testing.T) {
 		{"260315", "101", time.Date(2026, 3, 15, 0, 0, 0, 0, berlin), time.Time{}, true},
 		{"202607011430", "203", time.Date(2026, 7, 1, 14, 30, 0, 0, berlin), time.Time{}, false},
 		{"20260701143005", "204", time.Date(2026, 7, 1, 14, 30, 5, 0, berlin), time.Time{}, false},
-		{"202614", "616", time.Date(2026, 3, 30, 0, 0, 0, 0, berlin), time.Time{}, true}, // Monday of ISO week 14
-		{"202601", "616", time.Date(2025, 12, 29, 0, 0, 0, 0, berlin), time.Time{}, true},
+		{"202614", "616", time.Date(2026, 3, 30, 0, 0, 0, 0, berlin), time.Date(2026, 4, 5, 0, 0, 0, 0, berlin), true}, // ISO week 14
+		{"202601", "616", time.Date(2025, 12, 29, 0, 0, 0, 0, berlin), time.Date(2026, 1, 4, 0, 0, 0, 0, berlin), true},
+		{"202653", "616", time.Date(2026, 12, 28, 0, 0, 0, 0, berlin), time.Date(2027, 1, 3, 0, 0, 0, 0, berlin), true},
 		{"20260301-20260307", "718", time.Date(2026, 3, 1, 0, 0, 0, 0, berlin), time.Date(2026, 3, 7, 0, 0, 0, 0, berlin), true},
 		{"202603010800-202603011600", "719", time.Date(2026, 3, 1, 8, 0, 0, 0, berlin), time.Date(2026, 3, 1, 16, 0, 0, 0, berlin), false},
 	} {
@@ -37,6 +38,7 @@ func TestParseDate(t *testing.T) {
 		{"20261301", "102", `"20261301" is not a date in format 102 (CCYYMMDD)`},
 		{"2026031", "102", "is not a date"},
 		{"202654", "616", "is not a week CCYYWW"},
+		{"202553", "616", "2025 has no ISO week 53"},
 		{"20260301", "718", "is not a range CCYYMMDD-CCYYMMDD"},
 		{"20260301", "999", "date format 999 is not supported"},
 	} {
