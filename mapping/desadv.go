@@ -54,8 +54,8 @@ func desadvIn(c *in) procuros.Content {
 				_, h.ShippingNoticeIdentifier = c.beginningOfMessage(s, &h.Version)
 			case "DTM":
 				c.shippingDate(s, h)
-			case "FTX":
-				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+			case "CNT":
+				c.controlCount(s)
 			default:
 				return false
 			}
@@ -77,7 +77,9 @@ func desadvIn(c *in) procuros.Content {
 			case "TDT":
 				c.transport(g, h)
 			case "CPS":
-				levels = append(levels, c.packingLevel(g))
+				levels = append(levels, c.packingLevel(g, func(s Seg) {
+					c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+				}))
 			default:
 				return false
 			}
@@ -203,7 +205,7 @@ type lineOrder struct {
 }
 
 // packingLevel reads a CPS group: CPS, its PAC groups and its lines.
-func (c *in) packingLevel(g *structure.Node) *packingLevel {
+func (c *in) packingLevel(g *structure.Node, text func(Seg)) *packingLevel {
 	cps := first(g)
 	lv := &packingLevel{cps: cps, id: c.value(cps, 1, 1), parent: c.value(cps, 2, 1)}
 	c.consume(cps, 3, 1) // the packaging level (inner, outer, ...): the hierarchy says it
@@ -212,7 +214,16 @@ func (c *in) packingLevel(g *structure.Node) *packingLevel {
 	}
 	var packs []pack
 	c.walk(g, handlers{
-		segment: only("CPS"),
+		segment: func(s Seg) bool {
+			switch s.Tag {
+			case "CPS":
+			case "FTX": // DESADV has free text on its packing levels only: the notice's
+				text(s)
+			default:
+				return false
+			}
+			return true
+		},
 		group: func(trigger string, n *structure.Node) bool {
 			switch trigger {
 			case "PAC":
@@ -419,19 +430,20 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 	if ref := d.refs.get("orderLineNumber"); ref != "" {
 		n, err := parseInt(ref)
 		if err != nil {
-			c.errorf(d.lin, 0, 0, "line %d: order line number (RFF+LI) %v", d.lineNumber, err)
+			c.errorf(d.refAt.get("orderLineNumber"), 1, 2, "line %d: order line number %v", d.lineNumber, err)
 		}
 		it.OrderLineNumber = n
 	}
 	if ref := d.refs.get("orderIdentifier"); ref != "" {
-		lv.orders = append(lv.orders, lineOrder{rff: d.lin, id: ref, date: d.refDates.get("orderIdentifier")})
+		lv.orders = append(lv.orders, lineOrder{rff: d.refAt.get("orderIdentifier"), id: ref, date: d.refDates.get("orderIdentifier")})
 	}
 	if exp := d.dates.get("expirationDate"); !exp.IsZero() {
 		it.Batches = withExpiration(it.Batches, exp)
 	}
-	if it.ShippedQuantity == "" {
+	if it.ShippedQuantity == "" && !c.faultyAt(d, "QTY") {
 		c.errorf(d.lin, 0, 0, "line %d has no despatched quantity (QTY+12); %s requires shippedQuantity", d.lineNumber, c.t.Transaction)
 	}
+	c.batchTotal(d, it)
 	c.variance(d, discrepancy, &it)
 	if it.OrderedQuantity == "" && it.ShippedQuantity != "" {
 		it.OrderedQuantity = it.ShippedQuantity
@@ -463,7 +475,7 @@ func (c *in) batch(g *structure.Node) []procuros.Batch {
 				}
 			case "QTY":
 				if field, ok := c.lookup(s, c.t.Item.Quantities, 1, 1); ok && field == "shippedQuantity" {
-					b.Quantity = c.decimal(s, 1, 2)
+					c.setDecimal(s, 1, 2, &b.Quantity, c.decimal(s, 1, 2), "batch quantity")
 				} else if ok {
 					c.errorf(s, 1, 1, "a batch carries its despatched quantity only, not %s", field)
 				}
@@ -514,6 +526,25 @@ func withExpiration(batches []procuros.Batch, exp procuros.DateTime) []procuros.
 		}
 	}
 	return batches
+}
+
+// batchTotal checks the batches' quantities against the line's: the spec
+// wants them to add up to the shipped quantity, when they are given.
+func (c *in) batchTotal(d *itemData, it procuros.ShippingNoticeItem) {
+	sum, given := new(big.Rat), 0
+	for _, b := range it.Batches {
+		if r, ok := rat(b.Quantity); ok {
+			sum.Add(sum, r)
+			given++
+		}
+	}
+	switch shipped, ok := rat(it.ShippedQuantity); {
+	case given == 0 || !ok:
+	case given < len(it.Batches):
+		c.errorf(d.lin, 0, 0, "line %d: %d of its %d batches give a quantity: give each its quantity, or none", d.lineNumber, given, len(it.Batches))
+	case sum.Cmp(shipped) != 0:
+		c.errorf(d.lin, 0, 0, "line %d: the batches' quantities add up to %s, the line ships %s", d.lineNumber, ratString(sum), it.ShippedQuantity)
+	}
 }
 
 // variance reads the quantity of a QVR (C279): despatched less ordered
@@ -723,14 +754,6 @@ func desadvOut(o *out, content procuros.Content) {
 	} {
 		o.dtm(o.t.Dates, d.field, d.field, d.v)
 	}
-	for _, f := range []struct{ field, v string }{
-		{"header.comments", h.Comments}, {"header.deliveryInformation", h.DeliveryInformation},
-		{"header.purchasingInformation", h.PurchasingInformation}, {"header.legalInformation", h.LegalInformation},
-	} {
-		if f.v != "" {
-			o.errorf(f.field, "DESADV D96A has no free text at message level for %s", f.field[len("header."):])
-		}
-	}
 	o.rff(o.t.References, "header.orderIdentifier", "header.orderIdentifier", h.OrderIdentifier, h.OrderDate)
 	add := h.AdditionalOrderIdentifiers
 	if add == nil {
@@ -763,7 +786,13 @@ func desadvOut(o *out, content procuros.Content) {
 		o.warnf("header.version", "not written: EANCOM has no document version")
 	}
 	w := &levelWriter{o: o, next: 2}
+	// DESADV has no free text at message level: the notice's goes with
+	// the consignment, the first packing level.
 	o.add("CPS", []string{"1"})
+	o.ftx(o.t.FreeText, "header.comments", "header.comments", h.Comments)
+	o.ftx(o.t.FreeText, "header.deliveryInformation", "header.deliveryInformation", h.DeliveryInformation)
+	o.ftx(o.t.FreeText, "header.purchasingInformation", "header.purchasingInformation", h.PurchasingInformation)
+	o.ftx(o.t.FreeText, "header.legalInformation", "header.legalInformation", h.LegalInformation)
 	lines := 0
 	for i, u := range sn.TransportUnits {
 		lines += w.unit(fmt.Sprintf("transportUnits[%d]", i), u, "1")

@@ -79,7 +79,7 @@ func (c *in) headerText(s Seg, comments, delivery, purchasing, legal *string) {
 	if !ok {
 		return
 	}
-	t := c.text(s, 4, 1, 5, textWidth)
+	t := c.text(s, 4, 1, 5, c.ftxWidth())
 	switch field {
 	case "header.comments":
 		appendText(comments, t)
@@ -155,6 +155,29 @@ func (c *in) messageTax(g *structure.Node, at *Seg) {
 		c.errorf(first(g), 0, 0, "a second tax at message level: which applies to the lines is not said")
 	}
 	*at = first(g)
+}
+
+// controlCount checks a control total (CNT): the number of line items
+// (2) against the message's LIN segments. Other totals (of quantities,
+// weights) have no Procuros field and are read and dropped.
+func (c *in) controlCount(s Seg) {
+	if c.value(s, 1, 1) != "2" {
+		c.consumeAll(s)
+		return
+	}
+	n, ok := c.integer(s, 1, 2)
+	if !ok {
+		return
+	}
+	lines := 0
+	for _, seg := range c.msg.Segments {
+		if seg.Tag == "LIN" {
+			lines++
+		}
+	}
+	if n != lines {
+		c.warnf(s, 1, 2, "the control total counts %d line items, the message has %d", n, lines)
+	}
 }
 
 // A partyAt is a party read from a NAD group, with its role.

@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/mapping/structure"
@@ -268,6 +269,17 @@ func (c *in) text(s Seg, elem, first, last, width int) string {
 		parts = append(parts, c.value(s, elem, j))
 	}
 	return joinWrapped(parts, width)
+}
+
+// ftxWidth is the width of free text (FTX 4440) in the message's
+// directory: an..70 up to D99B, an..512 from D00A on (so in D01B).
+func (c *in) ftxWidth() int {
+	// Releases are named by year: 96A is 1996, 01B 2001.
+	rel := c.msg.Header.Type.Release
+	if yy, err := strconv.Atoi(rel[:min(2, len(rel))]); err == nil && yy < 90 {
+		return 512
+	}
+	return textWidth
 }
 
 // appendText adds a paragraph to a text field, on a line of its own.

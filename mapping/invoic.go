@@ -5,6 +5,7 @@ import (
 	"github.com/edibridge/edibridge/edifact"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/edibridge/edibridge/mapping/structure"
 	"github.com/edibridge/edibridge/procuros"
@@ -56,6 +57,7 @@ func invoicIn(c *in) procuros.Content {
 	var headerMods []procuros.ModificationGroup
 	var headerModsSeg Seg
 	sum := newSummaryIn()
+	statedTotals := map[procuros.ModificationType]*big.Rat{}
 	inv.Items = make([]procuros.InvoiceItem, 0, count(c.tree.Root, "LIN"))
 	uns := 0
 	if s, ok := c.tree.Root.First("UNS"); ok {
@@ -73,6 +75,8 @@ func invoicIn(c *in) procuros.Content {
 				c.invoiceDate(s, h, &fallback)
 			case "FTX":
 				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+			case "CNT":
+				c.controlCount(s)
 			default:
 				return false
 			}
@@ -110,10 +114,9 @@ func invoicIn(c *in) procuros.Content {
 			case "ALC":
 				if inSummary(g) {
 					// Totals by kind of allowance or charge: the message
-					// has said them already, at message or line level.
-					c.walk(g, handlers{
-						segment: only("ALC", "ALI", "MOA"),
-					})
+					// has said them already, at message or line level;
+					// they are checked against what it said.
+					c.allowanceTotal(g, statedTotals)
 					return true
 				}
 				c.allowance(g, &headerMods, &headerModsSeg)
@@ -135,12 +138,16 @@ func invoicIn(c *in) procuros.Content {
 	c.assignParties(parties, partySlots{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: &h.ShipTo, billTo: &h.BillTo,
 		billFrom: &h.BillFrom, finalRecipient: &h.FinalRecipient, additional: &h.AdditionalOrderIdentifiers})
 	c.defaultText(&h.Currency, "currency")
-	if h.ShippingNoticeIdentifier == "" && deliveryNote != "" {
+	switch {
+	case h.ShippingNoticeIdentifier == "" && deliveryNote != "":
 		h.ShippingNoticeIdentifier = deliveryNote
 		c.setDateIf(bgm, &h.ShippingNoticeDate, deliveryNoteDate, "delivery note date")
+	case deliveryNote != "" && deliveryNote != h.ShippingNoticeIdentifier:
+		c.warnf(bgm, 0, 0, "the delivery note number %s is not carried: the despatch advice number (RFF+AAK) %s is the shipping notice's", deliveryNote, h.ShippingNoticeIdentifier)
 	}
 	c.invoiceFallbacks(h, fallback)
 	inv.Summary = c.invoiceSummary(sum, headerMods, headerModsSeg, bgm)
+	c.checkInvoiceTotals(inv, statedTotals, sum.first)
 	c.require(bgm, h.InvoiceIdentifier != "", "invoice number (BGM C106 1004)", "invoiceIdentifier")
 	c.require(bgm, !h.InvoiceDate.IsZero(), "invoice date (DTM+137)", "invoiceDate")
 	c.require(bgm, h.OrderIdentifier != "", "order number (RFF+ON)", "orderIdentifier")
@@ -255,7 +262,7 @@ func (c *in) invoiceItem(g *structure.Node, tax Seg) procuros.InvoiceItem {
 	if ref := d.refs.get("orderLineNumber"); ref != "" {
 		n, err := parseInt(ref)
 		if err != nil {
-			c.errorf(d.lin, 0, 0, "line %d: order line number (RFF+LI) %v", d.lineNumber, err)
+			c.errorf(d.refAt.get("orderLineNumber"), 1, 2, "line %d: order line number %v", d.lineNumber, err)
 		}
 		it.OrderLineNumber = n
 	}
@@ -267,13 +274,13 @@ func (c *in) invoiceItem(g *structure.Node, tax Seg) procuros.InvoiceItem {
 		d.tax, d.taxRate, d.taxCategory = &procuros.Tax{Percentage: c.taxRate(tax)}, tax, c.taxCategory(tax)
 	}
 	it.Tax = c.lineTax(d, it.Quantity, it.UnitPrice)
-	if it.Quantity == "" {
+	if it.Quantity == "" && !c.faultyAt(d, "QTY") {
 		c.errorf(d.lin, 0, 0, "line %d has no invoiced quantity (QTY+47); %s requires quantity", d.lineNumber, c.t.Transaction)
 	}
-	if it.UnitPrice == "" {
+	if it.UnitPrice == "" && !c.faultyAt(d, "PRI") && !c.faultyAt(d, "MOA") {
 		c.errorf(d.lin, 0, 0, "line %d has no price (PRI+AAA or AAB) nor line amount (MOA+203); %s requires unitPrice", d.lineNumber, c.t.Transaction)
 	}
-	if it.Tax == nil {
+	if it.Tax == nil && !c.faultyAt(d, "TAX") {
 		c.errorf(d.lin, 0, 0, "line %d has no tax (TAX+7 in the line or at message level); %s requires tax", d.lineNumber, c.t.Transaction)
 	} else if it.Tax.Amount == "" {
 		c.errorf(d.taxRate, 0, 0, "line %d: the tax amount (MOA+124) is missing and cannot be computed without line amount, or quantity and price", d.lineNumber)
@@ -294,6 +301,89 @@ func (c *in) priceFromAmount(d *itemData, quantity procuros.Decimal) procuros.De
 	p := procuros.Decimal(ratString(new(big.Rat).Quo(amount, q)))
 	c.warnf(d.lin, 0, 0, "line %d has no price (PRI): unit price %s computed from the line amount", d.lineNumber, p)
 	return p
+}
+
+// allowanceTotal reads an ALC group after UNS: the total of one kind of
+// allowance or charge (MOA), kept to check against the message's own.
+func (c *in) allowanceTotal(g *structure.Node, totals map[procuros.ModificationType]*big.Rat) {
+	alc := first(g)
+	kind := procuros.Allowance
+	if c.value(alc, 1, 1) == "C" {
+		kind = procuros.Charge
+	}
+	c.consumeAll(alc) // its reason: the totals are checked by kind
+	c.walk(g, handlers{segment: func(s Seg) bool {
+		switch s.Tag {
+		case "ALC", "ALI":
+			c.consumeAll(s)
+		case "MOA":
+			if r, ok := rat(absDecimal(c.decimal(s, 1, 2))); ok {
+				if totals[kind] == nil {
+					totals[kind] = new(big.Rat)
+				}
+				totals[kind].Add(totals[kind], r)
+			}
+			c.consumeAll(s)
+		default:
+			return false
+		}
+		return true
+	}})
+}
+
+// checkInvoiceTotals compares the totals an invoice states with those of
+// its lines: the line total (MOA+79) with the lines' net amounts, and the
+// totals of allowances and charges after UNS with those of the message
+// and its lines. A difference is noted, not corrected: the stated figures
+// are the invoice's.
+func (c *in) checkInvoiceTotals(inv procuros.Invoice, stated map[procuros.ModificationType]*big.Rat, at Seg) {
+	if at.Segment == nil {
+		return
+	}
+	lines := new(big.Rat)
+	computed := map[procuros.ModificationType]*big.Rat{procuros.Allowance: new(big.Rat), procuros.Charge: new(big.Rat)}
+	complete := true
+	addMods := func(groups []procuros.ModificationGroup) {
+		for _, g := range groups {
+			basis, ok := rat(g.Basis)
+			if !ok {
+				complete = false
+				continue
+			}
+			charges, allowances, ok := modificationTotals(g, basis)
+			if !ok {
+				complete = false
+				continue
+			}
+			computed[procuros.Charge].Add(computed[procuros.Charge], charges)
+			computed[procuros.Allowance].Add(computed[procuros.Allowance], allowances)
+		}
+	}
+	for _, it := range inv.Items {
+		net, ok := lineNet(it.Quantity, it.UnitPrice, it.ModificationGroups)
+		if !ok {
+			return
+		}
+		lines.Add(lines, net)
+		addMods(it.ModificationGroups)
+	}
+	if inv.Summary != nil {
+		addMods(inv.Summary.ModificationGroups)
+		if stated, ok := rat(inv.Summary.SubtotalAmount); ok && differs(stated, lines) {
+			c.warnf(at, 0, 0, "the invoice states a line total (MOA+79) of %s, its lines add up to %s", inv.Summary.SubtotalAmount, roundCents(lines))
+		}
+	}
+	for kind, total := range stated {
+		if complete && differs(total, computed[kind]) {
+			c.warnf(at, 0, 0, "the invoice states %s totals of %s after UNS, its allowances and charges give %s", strings.ToLower(string(kind)), roundCents(total), roundCents(computed[kind]))
+		}
+	}
+}
+
+// differs reports whether two amounts differ by more than half a cent.
+func differs(a, b *big.Rat) bool {
+	d := new(big.Rat).Sub(a, b)
+	return d.Abs(d).Cmp(big.NewRat(1, 200)) > 0
 }
 
 // invoiceSummary builds the summary from the summary section and the

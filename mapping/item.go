@@ -26,12 +26,14 @@ type itemData struct {
 	amounts    fields[procuros.Decimal]
 	weights    fields[procuros.Decimal] // netWeight, grossWeight, in grams
 	descParts  fields[[]string]         // IMD C273 7008 parts, by field
+	refAt      fields[Seg]              // the RFF of each reference, for problems
 }
 
 // itemScalars are the members of itemData other than its fields, apart so
 // that reset can clear them at once.
 type itemScalars struct {
 	lin         Seg
+	last        int // the position of the line group's last segment
 	lineNumber  int
 	identifiers []procuros.ItemIdentifier
 	deposit     bool
@@ -49,7 +51,7 @@ type itemScalars struct {
 func (d *itemData) reset(lin Seg) {
 	d.itemScalars = itemScalars{lin: lin}
 	d.texts.n, d.quantities.n, d.prices.n, d.dates.n, d.refs.n = 0, 0, 0, 0, 0
-	d.refDates.n, d.amounts.n, d.weights.n, d.descParts.n = 0, 0, 0, 0
+	d.refDates.n, d.amounts.n, d.weights.n, d.descParts.n, d.refAt.n = 0, 0, 0, 0, 0
 }
 
 // maxFields is how many fields of one kind (quantities, dates, ...) an
@@ -131,6 +133,7 @@ func (c *in) newItemData(lin Seg) *itemData {
 func (c *in) item(n *structure.Node, extra handlers) *itemData {
 	lin := first(n)
 	d := c.newItemData(lin)
+	d.last = lastPos(n)
 	c.lines++
 	if v := c.value(lin, 1, 1); v != "" {
 		if num, ok := c.integer(lin, 1, 1); ok {
@@ -194,9 +197,17 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 			case "ALC":
 				c.allowance(g, &d.mods, &d.modsSeg)
 			case "MOA":
-				for _, s := range g.Segments {
-					c.itemAmount(s, d)
-				}
+				c.walk(g, handlers{segment: func(s Seg) bool {
+					switch s.Tag {
+					case "MOA":
+						c.itemAmount(s, d)
+					case "CUX":
+						c.warnf(s, 0, 0, "the currency of a line amount is not carried: Procuros has the document's currency only")
+					default:
+						return false
+					}
+					return true
+				}})
 			default:
 				return false
 			}
@@ -210,13 +221,34 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 	return d
 }
 
+// lastPos returns the position of the last segment of a group occurrence.
+func lastPos(n *structure.Node) int {
+	pos := n.Segments[len(n.Segments)-1].Pos
+	for _, child := range n.Children {
+		pos = max(pos, lastPos(child))
+	}
+	return pos
+}
+
+// faultyAt reports whether an error was reported at a segment tagged tag
+// within the line: a value missing because it could not be read is not
+// reported again as missing.
+func (c *in) faultyAt(d *itemData, tag string) bool {
+	for _, p := range c.problems {
+		if !p.Warning && p.Tag == tag && p.Pos >= d.lin.Pos && p.Pos <= d.last {
+			return true
+		}
+	}
+	return false
+}
+
 // unusedRefDates notes the dates of line references (DTM+171 after an RFF)
 // that the item has no field for; used lists the references whose dates it
 // carries.
 func (c *in) unusedRefDates(d *itemData, used ...string) {
 	for field, date := range d.refDates.all() {
 		if !contains(used, field) && !date.IsZero() {
-			c.warnf(d.lin, 0, 0, "line %d: the date of its %s reference is not carried: %s has no field for it", d.lineNumber, field, c.t.Transaction)
+			c.warnf(d.refAt.get(field), 0, 0, "line %d: the date of its %s reference is not carried: %s has no field for it", d.lineNumber, field, c.t.Transaction)
 		}
 	}
 }
@@ -397,7 +429,7 @@ func (c *in) itemText(s Seg, d *itemData) {
 	if !ok {
 		return
 	}
-	appendTextTo(&d.texts, field, c.text(s, 4, 1, 5, textWidth))
+	appendTextTo(&d.texts, field, c.text(s, 4, 1, 5, c.ftxWidth()))
 }
 
 // itemPrice reads a PRI group: the price of a qualifier per one unit.
@@ -453,6 +485,14 @@ func (c *in) itemReference(g *structure.Node, d *itemData) {
 	v := d.refs.get(field)
 	c.setText(rff, 1, 2, &v, c.value(rff, 1, 2), field)
 	d.refs.set(field, v)
+	d.refAt.set(field, rff)
+	// RFF+ON:order:line (C506 1156) names the order's line too, as RFF+LI does.
+	if line := c.value(rff, 1, 3); line != "" && field == "orderIdentifier" && d.refs.get("orderLineNumber") == "" {
+		if _, ok := c.t.Item.References.Code("orderLineNumber"); ok {
+			d.refs.set("orderLineNumber", line)
+			d.refAt.set("orderLineNumber", rff)
+		}
+	}
 }
 
 // taxGroup reads a TAX group (of a line, or of an allowance or charge):

@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"github.com/edibridge/edibridge/edifact"
+	"math/big"
 	"strings"
 
 	"github.com/edibridge/edibridge/mapping/structure"
@@ -83,6 +84,8 @@ func ordersIn(c *in) procuros.Content {
 
 			case "FTX":
 				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+			case "CNT":
+				c.controlCount(s)
 
 			case "MOA":
 				c.summaryAmount(s, sum)
@@ -160,6 +163,19 @@ func (c *in) orderSummary(sum *summaryIn, mods []procuros.ModificationGroup, mod
 		return nil
 	}
 	s, at := c.statedSummary(sum, mods, modsAt, bgm)
+	if stated, ok := rat(s.SubtotalAmount); ok {
+		total := new(big.Rat)
+		for _, l := range lines {
+			if l.net == nil {
+				total = nil
+				break
+			}
+			total.Add(total, l.net)
+		}
+		if total != nil && differs(stated, total) {
+			c.warnf(at, 0, 0, "the order states a line total (MOA+79) of %s, its lines add up to %s", s.SubtotalAmount, roundCents(total))
+		}
+	}
 	derived, missing := completeSummary(s, lines)
 	switch {
 	case missing != "" && len(mods) > 0:
@@ -210,6 +226,9 @@ func (c *in) orderItem(g *structure.Node, window *fields[procuros.DateTime], tax
 	it.IsDepositItem = procuros.Bool(d.deposit)
 	it.UnitPrice = c.unitPrice(d)
 	it.Tax = c.lineTax(d, it.Quantity, it.UnitPrice)
+	if it.Quantity == "" && !c.faultyAt(d, "QTY") {
+		c.errorf(d.lin, 0, 0, "line %d has no ordered quantity (QTY+21); an order line without one would be read as one piece", d.lineNumber)
+	}
 	c.unusedRefDates(d)
 	c.checkItem(d, it.Quantity, it.UnitPrice)
 	total := lineTotal{line: d.lineNumber, tax: it.Tax, category: d.taxCategory, mods: len(d.mods) > 0}

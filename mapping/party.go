@@ -11,7 +11,7 @@ import (
 // Field widths of EANCOM D96A, to join and cut texts.
 const (
 	nameWidth   = 35 // C080 3036 party name, C059 3042 street
-	textWidth   = 70 // FTX C108 4440
+	textWidth   = 70 // FTX C108 4440 (written so; D00A and later read up to 512)
 	itemWidth   = 35 // IMD C273 7008
 	streetParts = 3  // C059 components that hold the street; the fourth holds addressExtra
 )
@@ -172,7 +172,12 @@ func (c *in) partyReference(g *structure.Node, p *partyIn) {
 		segment: only("RFF"),
 	})
 	if domain, ok := c.tabs.PartyReferences.Get(code); ok {
-		if domain != NotCarried {
+		switch {
+		case domain == NotCarried:
+		case domain == "VAT_DE" && !strings.HasPrefix(strings.ToUpper(ref), "DE"):
+			// Procuros's VAT domain is the German one.
+			c.warnf(rff, 1, 2, "the VAT number %s is not German: not carried, as Procuros has no domain for it", ref)
+		default:
 			p.party.Identifiers = append(p.party.Identifiers, procuros.PartyIdentifier{Identifier: ref, Domain: procuros.Domain(domain)})
 		}
 		return

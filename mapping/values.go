@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/edibridge/edibridge/procuros"
 )
@@ -188,20 +190,34 @@ func roundCents(r *big.Rat) procuros.Decimal {
 
 // joinWrapped joins the parts of a text that EDIFACT split over components
 // or segments of at most width characters: a part that fills its width was
-// cut in the middle (the next one continues it); a shorter one ended a line
-// or a word, and a space separates it from the next.
+// cut in the middle of a word, if the next one continues it (continues); a
+// shorter one ended a line or a word, and a space separates it from the
+// next.
 func joinWrapped(parts []string, width int) string {
 	var b strings.Builder
 	for i, p := range parts {
 		if p == "" {
 			continue
 		}
-		if b.Len() > 0 && i > 0 && len([]rune(parts[i-1])) < width {
+		if b.Len() > 0 && i > 0 && !continues(parts[i-1], p, width) {
 			b.WriteByte(' ')
 		}
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// continues reports whether next continues the word prev was cut in: prev
+// fills its width, and next does not start a new word with a capital
+// ("...Tafe" + "l", but "...GmbH" + "Filiale Nord"). A long word in
+// capitals cut at the width is read back with a space: the text says no
+// more.
+func continues(prev, next string, width int) bool {
+	if utf8.RuneCountInString(prev) < width {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(next)
+	return !unicode.IsUpper(r) && !unicode.IsSpace(r)
 }
 
 // wrap cuts a text into parts of at most width characters (runes), the
