@@ -8,10 +8,9 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/edibridge/edibridge/edifact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/edibridge/edibridge/edifact"
 )
 
 // corpusDir holds the shared sample interchanges, beside the repository.

@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/procuros"
 	"github.com/edibridge/edibridge/procuros/spec"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in ../testdata/edi")

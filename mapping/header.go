@@ -40,24 +40,10 @@ func (c *in) documentType(bgm Seg) string {
 		c.errorf(bgm, 1, 1, "document name %q is not mapped: the bridge maps %s with %s (tables: documentNames)", code, c.t.Message, strings.Join(c.t.DocumentNames.codes, ", "))
 		return ""
 	}
-	if v == plainDocument(c.t.Message) || v == NotCarried {
+	if v == c.plain || v == NotCarried {
 		return ""
 	}
 	return v
-}
-
-// plainDocument is the documentNames value of a message's plain document,
-// which leaves the header's type empty.
-func plainDocument(message string) string {
-	switch message {
-	case "ORDERS":
-		return "order"
-	case "DESADV":
-		return "despatchAdvice"
-	case "INVOIC":
-		return "invoice"
-	}
-	return ""
 }
 
 // messageFunction checks BGM 1225 against the functions table.

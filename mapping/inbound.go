@@ -19,8 +19,9 @@ type in struct {
 	t        *MessageTables
 	msg      *edifact.Message
 	tree     *structure.Tree
-	mark     byte // the interchange's decimal mark
-	lines    int  // line items read so far, to number those without number
+	mark     byte   // the interchange's decimal mark
+	plain    string // the documentNames value of the plain document (messageMapping.plain)
+	lines    int    // line items read so far, to number those without number
 	itemBuf  *itemData
 	problems Problems
 	reads    []uint64 // by segment position: the components read (bit k: the k-th of Components)

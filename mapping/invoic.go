@@ -2,11 +2,11 @@ package mapping
 
 import (
 	"fmt"
-	"github.com/edibridge/edibridge/edifact"
 	"math/big"
 	"strconv"
 	"strings"
 
+	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/mapping/structure"
 	"github.com/edibridge/edibridge/procuros"
 )
@@ -186,9 +186,11 @@ func (c *in) invoiceDate(s Seg, h *procuros.InvoiceHeader, fb *invoiceDates) {
 	case "header.requestedDeliveryDate":
 		c.setDate(s, &h.RequestedDeliveryDate, d, "requested delivery date")
 	case "header.orderDate":
-		fb.order, fb.orderAt = d, s
+		c.setDate(s, &fb.order, d, "order date")
+		fb.orderAt = s
 	case "header.shippingNoticeDate":
-		fb.shippingNotice, fb.noticeAt = d, s
+		c.setDate(s, &fb.shippingNotice, d, "despatch date")
+		fb.noticeAt = s
 	}
 }
 

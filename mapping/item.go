@@ -2,13 +2,13 @@ package mapping
 
 import (
 	"fmt"
-	"github.com/edibridge/edibridge/edifact"
 	"iter"
 	"math/big"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/mapping/structure"
 	"github.com/edibridge/edibridge/procuros"
 )
@@ -44,6 +44,7 @@ type itemScalars struct {
 	mods        []procuros.ModificationGroup
 	modsSeg     Seg
 	origin      string // ALI 3239: country of origin
+	priceUnits  []Seg  // PRI that name their unit (C509 6411), checked against the line's
 }
 
 // reset makes d the data of a new line: what it held before is forgotten,
@@ -215,10 +216,26 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 		},
 	}
 	c.walk(n, h)
+	c.checkPriceUnits(d)
 	for field, parts := range d.descParts.all() {
 		appendTextTo(&d.texts, field, joinWrapped(parts, itemWidth))
 	}
 	return d
+}
+
+// checkPriceUnits: a price per a unit other than the line's quantity's
+// is not the unit price Procuros means.
+func (c *in) checkPriceUnits(d *itemData) {
+	for _, s := range d.priceUnits {
+		code := c.value(s, 1, 6)
+		unit, ok := c.tabs.Units.Get(code)
+		switch {
+		case !ok:
+			c.errorf(s, 1, 6, "unit %q of the price is not mapped (tables: units)", code)
+		case d.unit != "" && unit != string(d.unit):
+			c.errorf(s, 1, 6, "the price is per %s, the quantity in %s: Procuros carries a price per unit of the quantity", unit, d.unit)
+		}
+	}
 }
 
 // lastPos returns the position of the last segment of a group occurrence.
@@ -449,6 +466,9 @@ func (c *in) itemPrice(g *structure.Node, d *itemData) {
 				v := d.prices.get(field)
 				c.setDecimal(s, 1, 2, &v, c.decimal(s, 1, 2), field)
 				d.prices.set(field, v)
+				if unit := c.value(s, 1, 6); unit != "" {
+					d.priceUnits = append(d.priceUnits, s)
+				}
 			default:
 				return false
 			}
@@ -709,7 +729,7 @@ func deriveBases(groups []procuros.ModificationGroup, quantity, price procuros.D
 				if !okP {
 					return false
 				}
-				amount = new(big.Rat).Quo(new(big.Rat).Mul(basis, pct), big.NewRat(100, 1))
+				amount = percentOf(basis, pct)
 			}
 			if m.Type == procuros.Allowance {
 				next.Sub(next, amount)
@@ -741,13 +761,13 @@ func (c *in) modificationTaxes(groups []procuros.ModificationGroup, at Seg) bool
 				if !okB || !okP {
 					return false
 				}
-				amount = new(big.Rat).Quo(new(big.Rat).Mul(basis, pct), big.NewRat(100, 1))
+				amount = percentOf(basis, pct)
 			}
 			rate, ok := rat(m.Tax.Percentage)
 			if !ok {
 				return false
 			}
-			m.Tax.Amount = roundCents(new(big.Rat).Quo(new(big.Rat).Mul(amount, rate), big.NewRat(100, 1)))
+			m.Tax.Amount = roundCents(percentOf(amount, rate))
 			c.warnf(at, 0, 0, "tax amount %s of an allowance or charge computed from its rate (the message gives none)", m.Tax.Amount)
 		}
 	}
@@ -789,7 +809,7 @@ func (c *in) lineTax(d *itemData, quantity, price procuros.Decimal) *procuros.Ta
 			base, okBase = lineNet(quantity, price, d.mods)
 		}
 		if okRate && okBase {
-			t.Amount = roundCents(new(big.Rat).Quo(new(big.Rat).Mul(base, rate), big.NewRat(100, 1)))
+			t.Amount = roundCents(percentOf(base, rate))
 			c.warnf(d.taxRate, 0, 0, "line %d: tax amount %s computed from the rate (the message gives none)", d.lineNumber, t.Amount)
 		}
 	}
@@ -1059,6 +1079,9 @@ func (o *out) allowanceSegments(slot *[]edifact.Segment, path string, g procuros
 		default:
 			o.errorf(mp+".type", "%q is neither ALLOWANCE nor CHARGE: which way it goes cannot be told", m.Type)
 			continue
+		}
+		if strings.HasPrefix(path, "summary.") {
+			moa = "8" // at message level EANCOM names the amount 8, allowance or charge amount
 		}
 		if m.Percentage == "" && m.Amount == "" {
 			o.errorf(mp, "an allowance or charge with neither percentage nor amount")

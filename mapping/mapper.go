@@ -67,14 +67,15 @@ func (m *Mapper) ToProcuros(msg *edifact.Message) (*Result, error) {
 		return nil, Problems{p}
 	}
 	tree, sps := structure.Build(msg, s)
-	c := &in{tabs: m.tabs, t: mt, msg: msg, tree: tree, mark: msg.Delimiters.Decimal, reads: make([]uint64, len(msg.Segments)+1)}
+	mm := messageMappings[msg.Header.Type.Type]
+	c := &in{tabs: m.tabs, t: mt, msg: msg, tree: tree, mark: msg.Delimiters.Decimal, plain: mm.plain, reads: make([]uint64, len(msg.Segments)+1)}
 	for _, w := range msg.Warnings {
 		c.problems = append(c.problems, fromSyntax(w))
 	}
 	for _, sp := range sps {
 		c.problems = append(c.problems, fromStructure(sp))
 	}
-	content := messageMappings[msg.Header.Type.Type].in(c)
+	content := mm.in(c)
 	c.checkUnread()
 	// In the order of the message, so that a partner reads them as they
 	// read the file; problems of the whole message come last.
@@ -123,17 +124,7 @@ var documentHints = map[string]string{
 	"ORDERS 230": "230 is an order change, which the bridge does not import (Procuros versions orders itself)",
 }
 
-func (t *Tables) messageList() string {
-	names := t.messageNames()
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
-}
+func (t *Tables) messageList() string { return strings.Join(t.messageNames(), ", ") }
 
 // A messageMapping is the code of one message type: both directions.
 type messageMapping struct {
@@ -143,13 +134,19 @@ type messageMapping struct {
 	// code of each directory.
 	transaction procuros.TransactionType
 	versions    map[string]string // directory -> association code, e.g. D96A -> EAN008
+	// plain is the documentNames value of the message's plain document
+	// (an order, not a rush order), which leaves the header's type empty.
+	plain string
 }
 
 // messageMappings are the messages the bridge maps, by EDIFACT type.
 var messageMappings = map[string]messageMapping{
-	"ORDERS": {in: ordersIn, out: ordersOut, transaction: procuros.TypeOrder, versions: map[string]string{"D96A": "EAN008", "D01B": "EAN010"}},
-	"DESADV": {in: desadvIn, out: desadvOut, transaction: procuros.TypeShippingNotice, versions: map[string]string{"D96A": "EAN005", "D01B": "EAN007"}},
-	"INVOIC": {in: invoicIn, out: invoicOut, transaction: procuros.TypeInvoice, versions: map[string]string{"D96A": "EAN008", "D01B": "EAN010"}},
+	"ORDERS": {in: ordersIn, out: ordersOut, transaction: procuros.TypeOrder, plain: "order",
+		versions: map[string]string{"D96A": "EAN008", "D01B": "EAN010"}},
+	"DESADV": {in: desadvIn, out: desadvOut, transaction: procuros.TypeShippingNotice, plain: "despatchAdvice",
+		versions: map[string]string{"D96A": "EAN005", "D01B": "EAN007"}},
+	"INVOIC": {in: invoicIn, out: invoicOut, transaction: procuros.TypeInvoice, plain: "invoice",
+		versions: map[string]string{"D96A": "EAN008", "D01B": "EAN010"}},
 }
 
 // messageFields are the values each message's tables may name.

@@ -2,10 +2,10 @@ package mapping
 
 import (
 	"fmt"
-	"github.com/edibridge/edibridge/edifact"
 	"math/big"
 	"strings"
 
+	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/mapping/structure"
 	"github.com/edibridge/edibridge/procuros"
 )

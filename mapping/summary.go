@@ -2,10 +2,10 @@ package mapping
 
 import (
 	"fmt"
-	"github.com/edibridge/edibridge/edifact"
 	"math/big"
 	"sort"
 
+	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/mapping/structure"
 	"github.com/edibridge/edibridge/procuros"
 )
@@ -58,9 +58,9 @@ func (c *in) taxBreakdown(g *structure.Node) procuros.TaxBreakdown {
 			case "MOA":
 				switch c.value(s, 1, 1) {
 				case "125":
-					tb.TaxableAmount = c.decimal(s, 1, 2)
+					c.setDecimal(s, 1, 2, &tb.TaxableAmount, c.decimal(s, 1, 2), "taxable amount")
 				case "124":
-					tb.TaxAmount = c.decimal(s, 1, 2)
+					c.setDecimal(s, 1, 2, &tb.TaxAmount, c.decimal(s, 1, 2), "tax amount")
 				default:
 					c.unmapped(s, c.value(s, 1, 1))
 				}

@@ -3,6 +3,7 @@ package mapping
 import (
 	"embed"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -141,7 +142,7 @@ var tableFiles embed.FS
 // builtin parses the embedded tables once; they are never changed after.
 var builtin = sync.OnceValues(func() (*Tables, error) {
 	t := &Tables{Messages: map[string]*MessageTables{}}
-	if err := decodeTables(t, "tables/eancom.yaml"); err != nil {
+	if err := decodeFile(t, "tables/eancom.yaml"); err != nil {
 		return nil, err
 	}
 	entries, err := tableFiles.ReadDir("tables")
@@ -163,8 +164,6 @@ var builtin = sync.OnceValues(func() (*Tables, error) {
 	}
 	return t, nil
 })
-
-func decodeTables(t *Tables, name string) error { return decodeFile(t, name) }
 
 func decodeFile(v any, name string) error {
 	data, err := tableFiles.ReadFile(name)
@@ -268,12 +267,7 @@ func (mt *MessageTables) with(o *MessageTables) *MessageTables {
 }
 
 func (t *Tables) messageNames() []string {
-	var names []string
-	for n := range t.Messages {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return sortedKeys(t.Messages)
 }
 
 // check verifies that every table names only values the mappings know, so
@@ -330,6 +324,14 @@ func (t *Tables) check() error {
 				errs = append(errs, fmt.Sprintf("%sdefaults: %s %q is none of %s", p, k, v, strings.Join(allowed, ", ")))
 			}
 		}
+		for _, ig := range mt.Ignore {
+			if !ignorePattern.MatchString(ig) {
+				errs = append(errs, fmt.Sprintf("%signore: %q is neither a segment tag (LOC) nor a tag and qualifier (RFF+ON)", p, ig))
+			}
+		}
+		if cur, ok := mt.Defaults["currency"]; ok && !currencyPattern.MatchString(cur) {
+			errs = append(errs, fmt.Sprintf("%sdefaults: currency %q is not an ISO 4217 code (EUR)", p, cur))
+		}
 		if mt.Sender != "buyer" && mt.Sender != "supplier" {
 			errs = append(errs, fmt.Sprintf("%ssender: %q is neither buyer nor supplier", p, mt.Sender))
 		}
@@ -339,6 +341,11 @@ func (t *Tables) check() error {
 	}
 	return nil
 }
+
+var (
+	ignorePattern   = regexp.MustCompile(`^[A-Z0-9]{3}(\+[A-Za-z0-9]+)?$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+)
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

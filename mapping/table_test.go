@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/procuros"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestBuiltinTablesLoad(t *testing.T) {
@@ -66,6 +65,8 @@ func TestOverridesAreChecked(t *testing.T) {
 		{"messages: {ORDERS: {defaults: {colour: red}}}", `no default for "colour"`},
 		{"messages: {ORDERS: {sender: supplier}}", "message, transaction and sender are the bridge's"},
 		{"unknown: {}", "field unknown not found"},
+		{"messages: {ORDERS: {ignore: [rff-on]}}", `ignore: "rff-on" is neither a segment tag`},
+		{"messages: {ORDERS: {defaults: {currency: euro}}}", `currency "euro" is not an ISO 4217 code`},
 	} {
 		over, err := ParseOverrides([]byte(tt.yaml))
 		if err == nil {

@@ -4,10 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edibridge/edibridge/procuros"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/edibridge/edibridge/procuros"
 )
 
 func TestParseDate(t *testing.T) {

@@ -36,6 +36,7 @@ type OutMessage struct {
 // mark is the decimal mark to write numbers with. Warnings list what the
 // message cannot carry; the error is Problems when it cannot be written.
 func (m *Mapper) ToEDIFACT(content procuros.Content, ref, directory string, mark byte) ([]edifact.Segment, Problems, error) {
+	content = pointerTo(content)
 	msgType, mm, ok := m.mappingFor(content.TransactionType())
 	if !ok {
 		return nil, nil, Problems{{Text: fmt.Sprintf("%s transactions are %v to EDIFACT", content.TransactionType(), ErrNotMapped)}}
@@ -58,6 +59,20 @@ func (m *Mapper) ToEDIFACT(content procuros.Content, ref, directory string, mark
 		return nil, o.problems, o.problems
 	}
 	return o.segs, o.problems, nil
+}
+
+// pointerTo returns content as the pointer the mappings take: the content
+// types satisfy procuros.Content as values too.
+func pointerTo(content procuros.Content) procuros.Content {
+	switch v := content.(type) {
+	case procuros.Order:
+		return &v
+	case procuros.ShippingNotice:
+		return &v
+	case procuros.Invoice:
+		return &v
+	}
+	return content
 }
 
 // mappingFor finds the message that carries a transaction type.
