@@ -5,8 +5,6 @@ BIN       := bin/edibridge
 FUZZTIME  ?= 60s
 BENCH     ?= .
 BENCHTIME ?= 1s
-SANDBOX_LISTEN ?= 127.0.0.1:8089
-SANDBOX_TOKEN  ?= sandbox-token
 
 # Fuzz targets, as package:Target.
 FUZZ_TARGETS ?= ./edifact:FuzzReader ./edifact:FuzzRoundTrip ./mapping:FuzzTranslate \
@@ -21,10 +19,11 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/edibridge
 
-# Until the bridge runtime exists, `make run` starts the most useful part
-# there is: the built-in Procuros sandbox, with an incoming ORDER queued.
+# The bridge on the first-run configuration: the built-in Procuros sandbox
+# and a demo partner on loopback (AS2, SFTP, a folder); keys are generated
+# into data/ on the first start.
 run: build
-	$(BIN) sandbox --listen $(SANDBOX_LISTEN) --token $(SANDBOX_TOKEN) --incoming configs/sandbox/incoming
+	$(BIN) serve --config configs/example.yaml
 
 # The AS2 interop matrix runs some 400 exchanges with the openssl and
 # libas2 peers (about three minutes on two cores), beyond go test's

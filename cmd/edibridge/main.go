@@ -41,6 +41,10 @@ func commands() []command {
 		{"validate", "check EDIFACT files: syntax, envelopes, and what the mapping makes of them", runValidate},
 		{"translate", "map an EDIFACT file to Procuros transactions, or transactions to EDIFACT", runTranslate},
 		{"sandbox", "run the built-in fake Procuros API", runSandbox},
+		{"config", "check a configuration file: every problem, with file, line and field", runConfig},
+		{"serve", "run the bridge on a configuration file", runServe},
+		{"messages", "list, show and retry what the journal holds", runMessages},
+		{"ping", "check that the Procuros API takes the configured token", runPing},
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
