@@ -82,6 +82,8 @@ func FromConfig(cfg *config.Config, client *procuros.Client, log *slog.Logger) (
 		DataDir:      cfg.DataDir,
 		Procuros:     client,
 		PollInterval: cfg.Procuros.PollInterval,
+		RetryInitial: cfg.Procuros.RetryInitial,
+		RetryMax:     cfg.Procuros.RetryMax,
 		Retention:    cfg.Journal.Retention,
 		Logger:       log,
 	}

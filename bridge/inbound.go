@@ -220,7 +220,7 @@ func (b *Bridge) sendMessage(ctx context.Context, m journal.Message) {
 // sendResult turns the client's outcome into the journal's.
 func (b *Bridge) sendResult(m journal.Message, res procuros.SendResult, err error) journal.SendResult {
 	if err != nil {
-		return journal.SendResult{State: journal.MessageRetrying, Error: err.Error(), NextAttempt: b.now().Add(backoff(m.Attempts, 0))}
+		return journal.SendResult{State: journal.MessageRetrying, Error: err.Error(), NextAttempt: b.now().Add(b.backoff(m.Attempts, 0))}
 	}
 	switch res.Outcome {
 	case procuros.Transmitted:
@@ -242,15 +242,18 @@ func (b *Bridge) sendResult(m journal.Message, res procuros.SendResult, err erro
 		b.log.Error("bridge: Procuros refuses the bridge: fix the configuration", "outcome", res.Outcome.String(), "error", res.Message)
 		return journal.SendResult{State: journal.MessageRetrying, Error: res.Message, NextAttempt: b.now().Add(5 * time.Minute)}
 	}
-	return journal.SendResult{State: journal.MessageRetrying, Error: res.Message, NextAttempt: b.now().Add(backoff(m.Attempts, res.RetryAfter))}
+	return journal.SendResult{State: journal.MessageRetrying, Error: res.Message, NextAttempt: b.now().Add(b.backoff(m.Attempts, res.RetryAfter))}
 }
 
-// backoff is the wait before attempt n+1: doubling from ten seconds up to
-// half an hour, at least what the server asked, with a fifth of jitter so
-// that a backlog does not return all at once.
-func backoff(attempts int, atLeast time.Duration) time.Duration {
-	d := 10 * time.Second << min(attempts, 8)
-	d = min(d, 30*time.Minute)
+// backoff is the wait before attempt n+1: doubling from RetryInitial up
+// to RetryMax, at least what the server asked, less up to a fifth at
+// random so that a backlog does not return all at once.
+func (b *Bridge) backoff(attempts int, atLeast time.Duration) time.Duration {
+	d := b.opts.RetryInitial
+	for i := 0; i < attempts && d < b.opts.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, b.opts.RetryMax)
 	d = max(d, atLeast)
 	return d - time.Duration(rand.Int64N(int64(d)/5+1))
 }

@@ -20,6 +20,8 @@ const (
 	DefaultMDNTimeout    = 30 * time.Minute
 	DefaultShutdownGrace = 10 * time.Second
 	DefaultAS2Path       = "/as2"
+	DefaultRetryInitial  = 10 * time.Second
+	DefaultRetryMax      = 30 * time.Minute
 )
 
 // Options are everything a Bridge runs with; FromConfig makes them from
@@ -52,6 +54,10 @@ type Options struct {
 	// MDNTimeout is how long an AS2 message waits for its asynchronous MDN
 	// before it is sent again; zero means DefaultMDNTimeout.
 	MDNTimeout time.Duration
+	// RetryInitial is the wait before a message or delivery that failed
+	// for a passing reason is tried again; it doubles with each failure up
+	// to RetryMax. Zero means DefaultRetryInitial and DefaultRetryMax.
+	RetryInitial, RetryMax time.Duration
 	// ShutdownGrace is how long work under way may finish after the
 	// bridge is told to stop; zero means DefaultShutdownGrace.
 	ShutdownGrace time.Duration

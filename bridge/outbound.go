@@ -249,7 +249,7 @@ func (b *Bridge) deliver(ctx context.Context, o journal.Outbound) error {
 			retry = de.Temporary
 		}
 		if retry && o.Attempts+1 < maxDeliveryAttempts {
-			u = journal.OutboundUpdate{State: journal.OutRendered, Error: err.Error(), NextAttempt: b.now().Add(backoff(o.Attempts, 0))}
+			u = journal.OutboundUpdate{State: journal.OutRendered, Error: err.Error(), NextAttempt: b.now().Add(b.backoff(o.Attempts, 0))}
 			b.log.Warn("bridge: delivery postponed", "partner", p.ID, "transaction", o.ProcurosID, "error", err, "next_attempt", u.NextAttempt)
 		} else {
 			u = journal.OutboundUpdate{State: journal.OutRejected, Reason: fmt.Sprintf("delivery to %s by %s failed: %v", p.ID, o.Transport, err)}

@@ -25,8 +25,13 @@ func documentNumber(typ procuros.TransactionType, data []byte) string {
 	if doc.Content != nil {
 		header = doc.Content.Header
 	}
+	field := lowerCamel(string(typ)) + "Identifier"
+	if typ == procuros.TypeReceivalNotice {
+		// The one header that breaks the pattern.
+		field = "receivalAdviceNumber"
+	}
 	var id string
-	json.Unmarshal(header[lowerCamel(string(typ))+"Identifier"], &id)
+	json.Unmarshal(header[field], &id)
 	return id
 }
 
@@ -92,13 +97,8 @@ func (b *Bridge) route(txType string, content []byte) (*Partner, string, error) 
 // and who sends it (buyer or supplier), from the built-in tables (the
 // same for every partner).
 func (b *Bridge) messageFor(txType string) (ediType, sender string, ok bool) {
-	for _, p := range b.opts.Partners {
-		for typ, mt := range p.Mapper.Tables().Messages {
-			if mt.Transaction == txType {
-				return typ, mt.Sender, true
-			}
-		}
-		break
+	if len(b.opts.Partners) == 0 {
+		return "", "", false
 	}
-	return "", "", false
+	return b.opts.Partners[0].Mapper.MessageFor(procuros.TransactionType(txType))
 }

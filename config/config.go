@@ -64,6 +64,10 @@ type Procuros struct {
 	PollInterval time.Duration
 	// Timeout bounds one HTTP attempt.
 	Timeout time.Duration
+	// RetryInitial and RetryMax bound the wait before a message or a
+	// delivery that failed for a passing reason is tried again: it
+	// starts at RetryInitial and doubles up to RetryMax.
+	RetryInitial, RetryMax time.Duration
 	// Sandbox is set exactly when URL is "sandbox".
 	Sandbox *Sandbox
 }

@@ -20,7 +20,10 @@ import (
 // Defaults that no package of the transports or the client defines.
 const (
 	DefaultPollInterval   = 30 * time.Second
+	DefaultRetryInitial   = 10 * time.Second
+	DefaultRetryMax       = 30 * time.Minute
 	MinPollInterval       = time.Second
+	MinRetryInitial       = 100 * time.Millisecond
 	DefaultRetention      = 90 * day
 	DefaultSandboxToken   = "sandbox-token"
 	DefaultAS2Path        = "/as2"
@@ -105,6 +108,8 @@ func decodeProcuros(b *block, p *Procuros) {
 		TokenEnv:     b.str("tokenEnv", procuros.TokenEnv),
 		PollInterval: b.duration("pollInterval", DefaultPollInterval),
 		Timeout:      b.duration("timeout", procuros.DefaultTimeout),
+		RetryInitial: b.duration("retryInitial", DefaultRetryInitial),
+		RetryMax:     b.duration("retryMax", DefaultRetryMax),
 	}
 	b.path("tokenFile", "", &p.TokenFile)
 	if s := b.sub("sandbox"); s.node != nil {

@@ -62,6 +62,12 @@ func checkProcuros(c *Config) {
 	if p.Timeout <= 0 {
 		src.add("procuros.timeout", "must be longer than zero")
 	}
+	if p.RetryInitial < MinRetryInitial {
+		src.add("procuros.retryInitial", "%v is shorter than the least, %v", p.RetryInitial, MinRetryInitial)
+	}
+	if p.RetryMax < p.RetryInitial {
+		src.add("procuros.retryMax", "%v is shorter than retryInitial, %v", p.RetryMax, p.RetryInitial)
+	}
 }
 
 // checkAPIURL checks a custom API URL as procuros.NewClient will, and
