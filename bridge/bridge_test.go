@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -201,4 +202,37 @@ func TestProcurosOutageIsRiddenOut(t *testing.T) {
 func incoming(t *testing.T, typ, name string) []byte {
 	content := readFixture(t, "procuros", "testdata", name)
 	return []byte(`{"type":"` + typ + `","content":` + strings.TrimSpace(string(content)) + `}`)
+}
+
+// Every transaction type the bridge writes finds its partner by the GLN of
+// the party that receives it: the supplier of an order or a receival
+// notice, the buyer of everything the supplier sends.
+func TestRouteByReceivingParty(t *testing.T) {
+	mapper, err := mapping.New(nil)
+	require.NoError(t, err)
+	buyer := &Partner{ID: "buyer", GLNs: []string{acmeGLN}, Mapper: mapper}
+	supplier := &Partner{ID: "supplier", GLNs: []string{"4098765000003"}, Mapper: mapper}
+	b := &Bridge{opts: Options{Partners: []*Partner{buyer, supplier}},
+		byGLN: map[string]*Partner{acmeGLN: buyer, "4098765000003": supplier}}
+	cases := []struct {
+		file, ediType, partner string
+	}{
+		{"credit_note_value_credit.json", "INVOIC", "buyer"},
+		{"order_response_accept.json", "ORDRSP", "buyer"},
+		{"receival_notice_cartons.json", "RECADV", "supplier"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			var tx struct {
+				Type    procuros.TransactionType `json:"type"`
+				Content json.RawMessage          `json:"content"`
+			}
+			require.NoError(t, json.Unmarshal(readFixture(t, "testdata", "edi", "outbound", c.file), &tx))
+			p, ediType, err := b.route(string(tx.Type), tx.Content)
+			require.NoError(t, err)
+			assert.Equal(t, c.partner, p.ID)
+			assert.Equal(t, c.ediType, ediType)
+			assert.NotEmpty(t, documentNumber(tx.Type, tx.Content), "document number")
+		})
+	}
 }

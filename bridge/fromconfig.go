@@ -127,7 +127,7 @@ func as2Listener(l *config.AS2Listener) (*AS2Listener, error) {
 }
 
 func partnerFromConfig(c *config.Partner, asyncURL string) (*Partner, error) {
-	mapper, err := partnerMapper(c.Mapping)
+	mapper, err := mapping.NewFromFile(c.Mapping)
 	if err != nil {
 		return nil, err
 	}
@@ -166,21 +166,6 @@ func partnerFromConfig(c *config.Partner, asyncURL string) (*Partner, error) {
 		}
 	}
 	return p, nil
-}
-
-// partnerMapper reads a partner's table overrides, if any.
-func partnerMapper(file string) (*mapping.Mapper, error) {
-	var over *mapping.Tables
-	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return nil, err
-		}
-		if over, err = mapping.ParseOverrides(data); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-	}
-	return mapping.New(over)
 }
 
 func as2Partner(c *config.Partner, asyncURL string) (*as2.Partner, error) {

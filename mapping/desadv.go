@@ -78,7 +78,7 @@ func desadvIn(c *in) procuros.Content {
 				c.transport(g, h)
 			case "CPS":
 				levels = append(levels, c.packingLevel(g, func(s Seg) {
-					c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+					c.headerText(s, textSlots{comments: &h.Comments, delivery: &h.DeliveryInformation, purchasing: &h.PurchasingInformation, legal: &h.LegalInformation})
 				}))
 			default:
 				return false
@@ -105,22 +105,13 @@ func desadvIn(c *in) procuros.Content {
 
 // shippingDate reads a DTM at message level.
 func (c *in) shippingDate(s Seg, h *procuros.ShippingNoticeHeader) {
-	field, ok := c.lookup(s, c.t.Dates, 1, 1)
-	if !ok {
-		return
-	}
-	d, ok := c.date(s)
-	if !ok {
-		return
-	}
-	fields := map[string]*procuros.DateTime{
-		"header.shippingNoticeDate":    &h.ShippingNoticeDate,
-		"header.despatchDate":          &h.DespatchDate,
-		"header.expectedDeliveryDate":  &h.ExpectedDeliveryDate,
-		"header.requestedDeliveryDate": &h.RequestedDeliveryDate,
-		"header.requestedDespatchDate": &h.RequestedDespatchDate,
-	}
-	c.setDate(s, fields[field], d, field[len("header."):])
+	c.dateInto(s, map[string]dateSlot{
+		"header.shippingNoticeDate":    {date: &h.ShippingNoticeDate, name: "shippingNoticeDate"},
+		"header.despatchDate":          {date: &h.DespatchDate, name: "despatchDate"},
+		"header.expectedDeliveryDate":  {date: &h.ExpectedDeliveryDate, name: "expectedDeliveryDate"},
+		"header.requestedDeliveryDate": {date: &h.RequestedDeliveryDate, name: "requestedDeliveryDate"},
+		"header.requestedDespatchDate": {date: &h.RequestedDespatchDate, name: "requestedDespatchDate"},
+	})
 }
 
 // deliveryTerms reads a TOD group: the Incoterms code (C100 4053).
@@ -267,6 +258,8 @@ func (c *in) packaging(g *structure.Node) pack {
 			case "HAN":
 			case "PCI":
 				p.ssccs = append(p.ssccs, c.packageMarks(n)...)
+			case "GIN": // RECADV: the package's GIN groups (SG20) beside its PCI groups
+				p.ssccs = append(p.ssccs, c.ginGroup(n, "BJ", "AW")...)
 			default:
 				return false
 			}
@@ -289,30 +282,39 @@ func (c *in) packaging(g *structure.Node) pack {
 // (else the first) is the level's unit; one more PAC counts the trade units
 // (cartons, cases) on it.
 func (c *in) resolvePacks(lv *packingLevel, packs []pack) {
-	unit := -1
+	unit, tradeUnits := c.unitPacks(lv.id, packs)
+	lv.ssccs, lv.unitType, lv.packages, lv.tradeUnits = unit.ssccs, unit.typ, unit.count, tradeUnits
+}
+
+// unitPacks decides what the PACs of packing level id describe: the unit
+// (the PAC with SSCCs, else the first; none without PAC), and the number of
+// trade units on it (a second PAC).
+func (c *in) unitPacks(id string, packs []pack) (unit pack, tradeUnits *int) {
+	at := -1
 	for i, p := range packs {
 		if len(p.ssccs) == 0 {
 			continue
 		}
-		if unit >= 0 {
-			c.errorf(p.pac, 0, 0, "a second package with SSCCs on packing level %s: describe each unit on a level (CPS) of its own", lv.id)
-			return
+		if at >= 0 {
+			c.errorf(p.pac, 0, 0, "a second package with SSCCs on packing level %s: describe each unit on a level (CPS) of its own", id)
+			return pack{}, nil
 		}
-		unit = i
+		at = i
 	}
-	if unit < 0 && len(packs) > 0 {
-		unit = 0
+	if at < 0 && len(packs) > 0 {
+		at = 0
 	}
 	for i, p := range packs {
 		switch {
-		case i == unit:
-			lv.ssccs, lv.unitType, lv.packages = p.ssccs, p.typ, p.count
-		case lv.tradeUnits == nil:
-			lv.tradeUnits = procuros.Int(p.count)
+		case i == at:
+			unit = p
+		case tradeUnits == nil:
+			tradeUnits = procuros.Int(p.count)
 		default:
-			c.errorf(p.pac, 0, 0, "a third package description on packing level %s: the bridge reads the unit and the trade units on it", lv.id)
+			c.errorf(p.pac, 0, 0, "a third package description on packing level %s: the bridge reads the unit and the trade units on it", id)
 		}
 	}
+	return unit, tradeUnits
 }
 
 // packageMarks reads a PCI group of a package: the SSCCs (GIN+BJ, or the
@@ -392,7 +394,7 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 		group: func(trigger string, n *structure.Node) bool {
 			switch trigger {
 			case "PCI":
-				batches = append(batches, c.batch(n)...)
+				batches = append(batches, c.batch(n, "shippedQuantity")...)
 			case "QVR":
 				if discrepancy.Segment != nil {
 					c.errorf(first(n), 0, 0, "a second quantity variance for the line: Procuros carries one")
@@ -441,7 +443,7 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 		it.Batches = withExpiration(it.Batches, exp)
 	}
 	if it.ShippedQuantity == "" && !c.faultyAt(d, "QTY") {
-		c.errorf(d.lin, 0, 0, "line %d has no despatched quantity (QTY+12); %s requires shippedQuantity", d.lineNumber, c.t.Transaction)
+		c.errorf(d.lin, 0, 0, "line %d has no despatched quantity (QTY+12); %s requires shippedQuantity", d.lineNumber, c.tx)
 	}
 	c.batchTotal(d, it)
 	c.variance(d, discrepancy, &it)
@@ -456,8 +458,10 @@ func (c *in) shippingItem(g *structure.Node, lv *packingLevel) {
 }
 
 // batch reads a PCI group of a line: one batch per batch number (GIN+BX),
-// with the group's expiry date and quantity.
-func (c *in) batch(g *structure.Node) []procuros.Batch {
+// with the group's expiry date and quantity, which must be the quantity
+// field given (the despatched quantity of a DESADV, the received one of a
+// RECADV).
+func (c *in) batch(g *structure.Node, quantity string) []procuros.Batch {
 	var b procuros.Batch
 	var ids []string
 	var weights fields[procuros.Decimal]
@@ -474,10 +478,10 @@ func (c *in) batch(g *structure.Node) []procuros.Batch {
 					b.ExpirationDate = d.Date()
 				}
 			case "QTY":
-				if field, ok := c.lookup(s, c.t.Item.Quantities, 1, 1); ok && field == "shippedQuantity" {
+				if field, ok := c.lookup(s, c.t.Item.Quantities, 1, 1); ok && field == quantity {
 					c.setDecimal(s, 1, 2, &b.Quantity, c.decimal(s, 1, 2), "batch quantity")
 				} else if ok {
-					c.errorf(s, 1, 1, "a batch carries its despatched quantity only, not %s", field)
+					c.errorf(s, 1, 1, "a batch carries its %s only, not %s", quantity, field)
 				}
 			case "MEA":
 				c.itemMeasure(s, &weights)
@@ -724,16 +728,25 @@ func (c *in) unitsOf(lv *packingLevel) []procuros.ShippingNoticeTransportUnit {
 // lines only takes it from there.
 func (c *in) lineOrders(levels []*packingLevel, h *procuros.ShippingNoticeHeader, bgm Seg) {
 	for _, lv := range levels {
-		for _, o := range lv.orders {
-			switch {
-			case h.OrderIdentifier == "":
-				h.OrderIdentifier = o.id
-				if h.OrderDate.IsZero() {
-					h.OrderDate = o.date
-				}
-			case h.OrderIdentifier != o.id:
-				c.errorf(o.rff, 0, 0, "the line ships order %s, the message order %s: Procuros carries one order per shipping notice", o.id, h.OrderIdentifier)
+		c.oneOrder(&h.OrderIdentifier, &h.OrderDate, lv.orders, "ships", "shipping notice")
+	}
+}
+
+// oneOrder takes the order of a transaction that has one (a shipping
+// notice, an order response, a receival notice) from the lines (RFF+ON in
+// a line) when the header names none, with its date, and reports a line
+// that names another: the line "verb"s that order, Procuros carries one
+// per "per".
+func (c *in) oneOrder(id *string, date *procuros.DateTime, orders []lineOrder, verb, per string) {
+	for _, o := range orders {
+		switch {
+		case *id == "":
+			*id = o.id
+			if date.IsZero() {
+				*date = o.date
 			}
+		case *id != o.id:
+			c.errorf(o.rff, 0, 0, "the line %s order %s, the message order %s: Procuros carries one order per %s", verb, o.id, *id, per)
 		}
 	}
 }

@@ -8,14 +8,22 @@ import (
 	"github.com/edibridge/edibridge/procuros"
 )
 
-// What the header parts of ORDERS, DESADV and INVOIC share: document name
-// and function, references, parties, currency, payment terms, free text.
+// What the header parts of the messages share: document name and function,
+// references, parties, currency, payment terms, free text.
 
 // beginningOfMessage reads a BGM: the document name (by the
 // documentNames table; the header type, "" for the plain document), the
 // document number (C106 1004) and, in D01B, its version (1056) into
 // version, and the message function (1225).
 func (c *in) beginningOfMessage(bgm Seg, version *int) (docType, number string) {
+	docType, number = c.documentNumber(bgm, version)
+	c.messageFunction(bgm)
+	return docType, number
+}
+
+// documentNumber reads a BGM but for its message function: the document
+// name, number and version, as beginningOfMessage does.
+func (c *in) documentNumber(bgm Seg, version *int) (docType, number string) {
 	docType = c.documentType(bgm)
 	c.consume(bgm, 1, 2, 3) // code list of the document name
 	number = c.value(bgm, 2, 1)
@@ -27,7 +35,6 @@ func (c *in) beginningOfMessage(bgm Seg, version *int) (docType, number string) 
 			*version = n
 		}
 	}
-	c.messageFunction(bgm)
 	return docType, number
 }
 
@@ -57,25 +64,38 @@ func (c *in) messageFunction(bgm Seg) {
 	}
 }
 
+// textSlots are the header's free text fields; a field the transaction
+// lacks is nil.
+type textSlots struct {
+	comments, delivery, purchasing, legal, reason *string
+}
+
 // headerText reads an FTX at message level into the header field its
-// subject maps to. The fields are those the header has, in the order
-// comments, delivery, purchasing, legal information.
-func (c *in) headerText(s Seg, comments, delivery, purchasing, legal *string) {
+// subject maps to. A subject whose field the transaction lacks is an error
+// naming it.
+func (c *in) headerText(s Seg, slots textSlots) {
 	field, ok := c.lookup(s, c.t.FreeText, 1, 1)
 	if !ok {
 		return
 	}
-	t := c.text(s, 4, 1, 5, c.ftxWidth())
+	var slot *string
 	switch field {
 	case "header.comments":
-		appendText(comments, t)
+		slot = slots.comments
 	case "header.deliveryInformation":
-		appendText(delivery, t)
+		slot = slots.delivery
 	case "header.purchasingInformation":
-		appendText(purchasing, t)
+		slot = slots.purchasing
 	case "header.legalInformation":
-		appendText(legal, t)
+		slot = slots.legal
+	case "header.reason":
+		slot = slots.reason
 	}
+	if slot == nil {
+		c.errorf(s, 1, 1, "FTX+%s: %s has no field in %s (map the subject otherwise, or ignore FTX+%s, in the partner's tables)", c.value(s, 1, 1), field, c.tx, c.value(s, 1, 1))
+		return
+	}
+	appendText(slot, c.text(s, 4, 1, 5, c.ftxWidth()))
 }
 
 // headerReference reads an RFF group at message level (RFF and its DTM+171)
@@ -105,7 +125,7 @@ func (c *in) headerReference(g *structure.Node, set func(field string, rff Seg, 
 		},
 	})
 	if ok && !set(field, rff, c.value(rff, 1, 2), date) && !date.IsZero() {
-		c.warnf(dtm, 1, 2, "the date of reference %s %s is not carried: %s has no field for it", c.value(rff, 1, 1), c.value(rff, 1, 2), c.t.Transaction)
+		c.warnf(dtm, 1, 2, "the date of reference %s %s is not carried: %s has no field for it", c.value(rff, 1, 1), c.value(rff, 1, 2), c.tx)
 	}
 }
 
@@ -117,12 +137,14 @@ type refSlot struct {
 	name string // for problems: "order number"
 }
 
-// referenceInto reads a header RFF group into the slot its field names.
+// referenceInto reads a header RFF group into the slot its field names. A
+// field the transaction lacks (no slot) is an error naming it.
 func (c *in) referenceInto(g *structure.Node, slots map[string]refSlot) {
 	c.headerReference(g, func(field string, s Seg, ref string, date procuros.DateTime) bool {
 		slot, ok := slots[field]
 		if !ok {
-			return false
+			c.errorf(s, 1, 1, "RFF+%s: %s has no field in %s (ignore RFF+%s in the partner's tables to drop it)", c.value(s, 1, 1), field, c.tx, c.value(s, 1, 1))
+			return true
 		}
 		c.setText(s, 1, 2, slot.text, ref, slot.name)
 		if slot.date == nil {
@@ -131,6 +153,36 @@ func (c *in) referenceInto(g *structure.Node, slots map[string]refSlot) {
 		c.setDateIf(s, slot.date, date, "date of the "+slot.name)
 		return true
 	})
+}
+
+// A dateSlot is where a message-level date (DTM by the dates table) goes,
+// and where its segment is kept when a later check names it.
+type dateSlot struct {
+	date *procuros.DateTime
+	name string // for problems: "order date"
+	at   *Seg   // nil: not kept
+}
+
+// dateInto reads a DTM at message level into the slot its field names.
+// The date is read (and a bad one reported) even for a field the message
+// keeps no slot for: the tables say it is a date of this message.
+func (c *in) dateInto(s Seg, slots map[string]dateSlot) {
+	field, ok := c.lookup(s, c.t.Dates, 1, 1)
+	if !ok {
+		return
+	}
+	d, ok := c.date(s)
+	if !ok {
+		return
+	}
+	slot, ok := slots[field]
+	if !ok {
+		return
+	}
+	c.setDate(s, slot.date, d, slot.name)
+	if slot.at != nil {
+		*slot.at = s
+	}
 }
 
 // messageTax reads a TAX group at message level (before the lines): the
@@ -188,7 +240,7 @@ func (c *in) partyGroup(g *structure.Node) partyAt {
 // partySlots are where a transaction's header keeps its parties, by role;
 // a role the transaction lacks has no slot (its table names no such role).
 type partySlots struct {
-	buyer, supplier                                    *procuros.Party
+	buyer, supplier, customer                          *procuros.Party
 	shipTo, shipFrom, billTo, billFrom, finalRecipient **procuros.Party
 	additional                                         **procuros.AdditionalOrderIdentifiers
 }
@@ -204,6 +256,8 @@ func (c *in) assignParties(parties []partyAt, slots partySlots) {
 			c.assignParty(p, slots.buyer)
 		case "supplier":
 			c.assignParty(p, slots.supplier)
+		case "customer":
+			c.assignParty(p, slots.customer)
 		case "shipTo":
 			*slots.shipTo = c.assignOptional(p, *slots.shipTo, &add().ShipToOrderIdentifier)
 		case "shipFrom":
@@ -279,12 +333,7 @@ func (c *in) currency(g *structure.Node, field *string) {
 		segment: func(s Seg) bool {
 			switch s.Tag {
 			case "CUX":
-				if q := c.value(s, 1, 1); q != "2" {
-					c.errorf(s, 1, 1, "currency qualifier %q is not the reference currency (2)", q)
-					return true
-				}
-				c.setText(s, 1, 2, field, c.value(s, 1, 2), "currency")
-				c.consume(s, 1, 3) // its use: 9 order, 4 invoicing currency
+				c.currencySegment(s, field)
 			case "DTM":
 				c.warnf(s, 0, 0, "the date of an exchange rate is not carried: Procuros has one currency and no rate")
 			default:
@@ -293,6 +342,16 @@ func (c *in) currency(g *structure.Node, field *string) {
 			return true
 		},
 	})
+}
+
+// currencySegment reads a CUX: the reference currency (C504 6347 = 2).
+func (c *in) currencySegment(s Seg, field *string) {
+	if q := c.value(s, 1, 1); q != "2" {
+		c.errorf(s, 1, 1, "currency qualifier %q is not the reference currency (2)", q)
+		return
+	}
+	c.setText(s, 1, 2, field, c.value(s, 1, 2), "currency")
+	c.consume(s, 1, 3) // its use: 9 order, 4 invoicing currency
 }
 
 // defaultText applies the tables' default for an empty field.
@@ -360,7 +419,7 @@ func (c *in) paymentTerm(g *structure.Node, due *procuros.DateTime) procuros.Pay
 // partiesOut are the parties of a transaction's header to write; a role
 // the transaction lacks is nil.
 type partiesOut struct {
-	buyer, supplier                                    *procuros.Party
+	buyer, supplier, customer                          *procuros.Party
 	shipTo, shipFrom, billTo, billFrom, finalRecipient *procuros.Party
 	additional                                         *procuros.AdditionalOrderIdentifiers
 }
@@ -378,7 +437,7 @@ func (o *out) writeParties(p partiesOut) {
 		party    *procuros.Party
 		orderRef string
 	}{
-		"buyer": {p.buyer, ""}, "supplier": {p.supplier, ""},
+		"buyer": {p.buyer, ""}, "supplier": {p.supplier, ""}, "customer": {p.customer, ""},
 		"shipTo": {p.shipTo, add.ShipToOrderIdentifier}, "shipFrom": {p.shipFrom, add.ShipFromOrderIdentifier},
 		"billTo": {p.billTo, add.BillToOrderIdentifier}, "billFrom": {p.billFrom, add.BillFromOrderIdentifier},
 		"finalRecipient": {p.finalRecipient, add.FinalRecipientOrderIdentifier},
@@ -391,7 +450,7 @@ func (o *out) writeParties(p partiesOut) {
 		}
 		written[role] = true
 		switch role {
-		case "buyer", "supplier":
+		case "buyer", "supplier", "customer":
 			o.party(role, "header."+role, *entry.party, "")
 		default:
 			o.optionalParty(role, "header."+role, entry.party, entry.orderRef)

@@ -17,6 +17,7 @@ type Seg = structure.Seg
 type in struct {
 	tabs     *Tables
 	t        *MessageTables
+	tx       string // the Procuros transaction type the message becomes
 	msg      *edifact.Message
 	tree     *structure.Tree
 	mark     byte   // the interchange's decimal mark
@@ -83,14 +84,15 @@ func (c *in) unmapped(s Seg, qualifier string) {
 	}
 	for _, ig := range c.t.Ignore {
 		if ig == s.Tag || ig == name {
+			c.consumeAll(s) // dropped on purpose, all of it: nothing of it is "not carried"
 			return
 		}
 	}
 	if qualifier != "" {
-		c.errorf(s, 1, 1, "%s: qualifier %q has no Procuros field in %s (map it, or ignore %s, in the partner's tables)", name, qualifier, c.t.Transaction, name)
+		c.errorf(s, 1, 1, "%s: qualifier %q has no Procuros field in %s (map it, or ignore %s, in the partner's tables)", name, qualifier, c.tx, name)
 		return
 	}
-	c.errorf(s, 0, 0, "%s segments are not mapped to %s (ignore %s in the partner's tables to drop them)", s.Tag, c.t.Transaction, s.Tag)
+	c.errorf(s, 0, 0, "%s segments are not mapped to %s (ignore %s in the partner's tables to drop them)", s.Tag, c.tx, s.Tag)
 }
 
 func (c *in) add(s Seg, elem, comp int, warning bool, format string, args ...any) {
@@ -115,7 +117,7 @@ func (c *in) warnf(s Seg, elem, comp int, format string, args ...any) {
 // missing reports a field the transaction requires and the message lacks,
 // at segment s (the place it would be expected, or the BGM).
 func (c *in) missing(s Seg, what, field string) {
-	c.errorf(s, 0, 0, "%s missing; %s requires %s", what, c.t.Transaction, field)
+	c.errorf(s, 0, 0, "%s missing; %s requires %s", what, c.tx, field)
 }
 
 // value returns component comp of element elem (both from 1) of s, and

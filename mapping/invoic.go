@@ -14,22 +14,25 @@ import (
 // INVOIC <-> INVOICE. The tables are in tables/invoic.yaml.
 
 var invoicFields = fieldSet{
-	documentNames: []string{"invoice"},
+	// invoice is the plain invoice; the others make the message a
+	// CREDIT_NOTE (messageMappings kinds), creditNote without a type.
+	documentNames: []string{"invoice", "creditNote", "CORRECTION", "VALUE_CREDIT"},
 	functions:     []string{"original"},
 	dates: []string{"header.invoiceDate", "header.expectedDeliveryDate", "header.requestedDeliveryDate", "header.orderDate",
 		"header.shippingNoticeDate"},
 	references: []string{"header.orderIdentifier", "header.shippingNoticeIdentifier", "header.deliveryNoteIdentifier",
-		"header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.contractReference", "header.promotionCode"},
+		"header.AdditionalOrderIdentifiers.supplierOrderIdentifier", "header.contractReference", "header.promotionCode",
+		"header.invoiceIdentifier"},
 	parties:          []string{"buyer", "supplier", "shipTo", "billTo", "billFrom", "finalRecipient"},
 	partyOrders:      []string{"order"},
-	freeText:         []string{"header.comments", "header.deliveryInformation", "header.purchasingInformation", "header.legalInformation"},
+	freeText:         []string{"header.comments", "header.deliveryInformation", "header.purchasingInformation", "header.legalInformation", "header.reason"},
 	amounts:          []string{"subtotalAmount", "netAmount", "grossAmount", "dueAmount", "taxTotal", "totalCharges", "totalAllowances"},
 	itemDates:        []string{"expectedDeliveryDate", "requestedDeliveryDate"},
 	itemQuantities:   []string{"quantity", "freeQuantity", "orderedQuantity"},
 	itemPrices:       []string{"netPrice", "grossPrice", "recommendedRetailPrice"},
 	itemAmounts:      []string{"lineAmount"},
 	itemReferences:   []string{"orderIdentifier", "orderLineNumber", "shippingNoticeIdentifier", "contractReference", "promotionCode"},
-	itemFreeText:     []string{"comments"},
+	itemFreeText:     []string{"comments", "reason"},
 	itemDescriptions: []string{"description", "colorName", "size"},
 	itemCodes:        []string{"deposit"},
 	itemMeasures:     []string{"netWeight", "grossWeight"},
@@ -44,11 +47,18 @@ type invoiceDates struct {
 	orderAt, noticeAt     Seg
 }
 
-// invoicIn maps an INVOIC message to an INVOICE.
+// invoicIn maps an INVOIC message to an INVOICE, or to a CREDIT_NOTE when
+// its document name is a credit note's.
 func invoicIn(c *in) procuros.Content {
+	credit := c.tx == string(procuros.TypeCreditNote)
 	var inv procuros.Invoice
 	h := &inv.Header
 	var bgm Seg
+	var x creditExtras // what a credit note carries beyond an invoice
+	var reason *string
+	if credit {
+		reason = &x.reason
+	}
 	var parties []partyAt
 	var fallback invoiceDates
 	var deliveryNote string
@@ -69,12 +79,13 @@ func invoicIn(c *in) procuros.Content {
 			switch s.Tag {
 			case "BGM":
 				bgm = s
-				_, h.InvoiceIdentifier = c.beginningOfMessage(s, &h.Version)
+				x.docType, h.InvoiceIdentifier = c.beginningOfMessage(s, &h.Version)
 
 			case "DTM":
 				c.invoiceDate(s, h, &fallback)
 			case "FTX":
-				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+				c.headerText(s, textSlots{comments: &h.Comments, delivery: &h.DeliveryInformation, purchasing: &h.PurchasingInformation,
+					legal: &h.LegalInformation, reason: reason})
 			case "CNT":
 				c.controlCount(s)
 			default:
@@ -85,15 +96,22 @@ func invoicIn(c *in) procuros.Content {
 		group: func(trigger string, g *structure.Node) bool {
 			switch trigger {
 			case "RFF":
-				c.referenceInto(g, map[string]refSlot{
+				slots := map[string]refSlot{
 					"header.orderIdentifier":          {text: &h.OrderIdentifier, date: &h.OrderDate, name: "order number"},
 					"header.shippingNoticeIdentifier": {text: &h.ShippingNoticeIdentifier, date: &h.ShippingNoticeDate, name: "despatch advice number"},
 					"header.deliveryNoteIdentifier":   {text: &deliveryNote, date: &deliveryNoteDate, name: "delivery note number"},
 					"header.contractReference":        {text: &h.ContractReference, name: "contract reference"},
 					"header.promotionCode":            {text: &h.PromotionCode, name: "promotion code"},
-					"header.AdditionalOrderIdentifiers.supplierOrderIdentifier": {
-						text: &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, name: "supplier's order number"},
-				})
+				}
+				if credit {
+					// The invoice a credit note credits; a credit note has no
+					// AdditionalOrderIdentifiers.
+					slots["header.invoiceIdentifier"] = refSlot{text: &x.invoiceRef, date: &x.invoiceRefDate, name: "credited invoice number"}
+				} else {
+					slots["header.AdditionalOrderIdentifiers.supplierOrderIdentifier"] = refSlot{
+						text: &additional(&h.AdditionalOrderIdentifiers).SupplierOrderIdentifier, name: "supplier's order number"}
+				}
+				c.referenceInto(g, slots)
 
 			case "NAD":
 				parties = append(parties, c.partyGroup(g))
@@ -122,7 +140,9 @@ func invoicIn(c *in) procuros.Content {
 				c.allowance(g, &headerMods, &headerModsSeg)
 
 			case "LIN":
-				inv.Items = append(inv.Items, c.invoiceItem(g, lineTax))
+				it, itemReason := c.invoiceItem(g, lineTax)
+				inv.Items = append(inv.Items, it)
+				x.itemReasons = append(x.itemReasons, itemReason)
 			case "MOA":
 				c.summaryAmountGroup(g, sum)
 			default:
@@ -134,6 +154,13 @@ func invoicIn(c *in) procuros.Content {
 	if bgm.Segment == nil {
 		c.missing(c.unh(), "BGM", "an invoice number")
 		return &inv
+	}
+	if credit {
+		for _, p := range parties {
+			if p.orderRef != "" {
+				c.errorf(p.nad, 0, 0, "the %s's order number (RFF+ON in its group) has no field in %s", p.role, c.tx)
+			}
+		}
 	}
 	c.assignParties(parties, partySlots{buyer: &h.Buyer, supplier: &h.Supplier, shipTo: &h.ShipTo, billTo: &h.BillTo,
 		billFrom: &h.BillFrom, finalRecipient: &h.FinalRecipient, additional: &h.AdditionalOrderIdentifiers})
@@ -148,6 +175,14 @@ func invoicIn(c *in) procuros.Content {
 	c.invoiceFallbacks(h, fallback)
 	inv.Summary = c.invoiceSummary(sum, headerMods, headerModsSeg, bgm)
 	c.checkInvoiceTotals(inv, statedTotals, sum.first)
+	if credit {
+		c.require(bgm, h.InvoiceIdentifier != "", "credit note number (BGM C106 1004)", "creditNoteIdentifier")
+		c.require(bgm, !h.InvoiceDate.IsZero(), "credit note date (DTM+137)", "creditNoteDate")
+		c.require(lastOf(parties, bgm), len(h.Buyer.Identifiers) > 0, "BY party", "buyer")
+		c.require(lastOf(parties, bgm), len(h.Supplier.Identifiers) > 0, "SU party", "supplier")
+		c.require(bgm, len(inv.Items) > 0, "line items (LIN)", "items")
+		return creditNoteOf(&inv, x)
+	}
 	c.require(bgm, h.InvoiceIdentifier != "", "invoice number (BGM C106 1004)", "invoiceIdentifier")
 	c.require(bgm, !h.InvoiceDate.IsZero(), "invoice date (DTM+137)", "invoiceDate")
 	c.require(bgm, h.OrderIdentifier != "", "order number (RFF+ON)", "orderIdentifier")
@@ -170,28 +205,13 @@ func (c *in) setDateIf(s Seg, field *procuros.DateTime, date procuros.DateTime, 
 // invoiceDate reads a DTM at message level. The order's and the shipping
 // notice's dates are kept aside: the DTM+171 of their references win.
 func (c *in) invoiceDate(s Seg, h *procuros.InvoiceHeader, fb *invoiceDates) {
-	field, ok := c.lookup(s, c.t.Dates, 1, 1)
-	if !ok {
-		return
-	}
-	d, ok := c.date(s)
-	if !ok {
-		return
-	}
-	switch field {
-	case "header.invoiceDate":
-		c.setDate(s, &h.InvoiceDate, d, "invoice date")
-	case "header.expectedDeliveryDate":
-		c.setDate(s, &h.ExpectedDeliveryDate, d, "delivery date")
-	case "header.requestedDeliveryDate":
-		c.setDate(s, &h.RequestedDeliveryDate, d, "requested delivery date")
-	case "header.orderDate":
-		c.setDate(s, &fb.order, d, "order date")
-		fb.orderAt = s
-	case "header.shippingNoticeDate":
-		c.setDate(s, &fb.shippingNotice, d, "despatch date")
-		fb.noticeAt = s
-	}
+	c.dateInto(s, map[string]dateSlot{
+		"header.invoiceDate":           {date: &h.InvoiceDate, name: "invoice date"},
+		"header.expectedDeliveryDate":  {date: &h.ExpectedDeliveryDate, name: "delivery date"},
+		"header.requestedDeliveryDate": {date: &h.RequestedDeliveryDate, name: "requested delivery date"},
+		"header.orderDate":             {date: &fb.order, name: "order date", at: &fb.orderAt},
+		"header.shippingNoticeDate":    {date: &fb.shippingNotice, name: "despatch date", at: &fb.noticeAt},
+	})
 }
 
 // invoiceFallbacks fills the order's and the shipping notice's dates from
@@ -227,9 +247,10 @@ func (c *in) invoicePaymentTerm(g *structure.Node, due *procuros.DateTime) (proc
 	return c.paymentTerm(g, due), true
 }
 
-// invoiceItem maps a line item group to an INVOICE item. tax is the
+// invoiceItem maps a line item group to an INVOICE item, and returns the
+// reason of a credit note's line (FTX by item.freeText). tax is the
 // message-level TAX, for a line without one.
-func (c *in) invoiceItem(g *structure.Node, tax Seg) procuros.InvoiceItem {
+func (c *in) invoiceItem(g *structure.Node, tax Seg) (procuros.InvoiceItem, string) {
 	d := c.item(g, handlers{})
 	it := procuros.InvoiceItem{
 		LineNumber:               procuros.Int(d.lineNumber),
@@ -277,19 +298,23 @@ func (c *in) invoiceItem(g *structure.Node, tax Seg) procuros.InvoiceItem {
 	}
 	it.Tax = c.lineTax(d, it.Quantity, it.UnitPrice)
 	if it.Quantity == "" && !c.faultyAt(d, "QTY") {
-		c.errorf(d.lin, 0, 0, "line %d has no invoiced quantity (QTY+47); %s requires quantity", d.lineNumber, c.t.Transaction)
+		c.errorf(d.lin, 0, 0, "line %d has no invoiced quantity (QTY+47); %s requires quantity", d.lineNumber, c.tx)
 	}
 	if it.UnitPrice == "" && !c.faultyAt(d, "PRI") && !c.faultyAt(d, "MOA") {
-		c.errorf(d.lin, 0, 0, "line %d has no price (PRI+AAA or AAB) nor line amount (MOA+203); %s requires unitPrice", d.lineNumber, c.t.Transaction)
+		c.errorf(d.lin, 0, 0, "line %d has no price (PRI+AAA or AAB) nor line amount (MOA+203); %s requires unitPrice", d.lineNumber, c.tx)
 	}
 	if it.Tax == nil && !c.faultyAt(d, "TAX") {
-		c.errorf(d.lin, 0, 0, "line %d has no tax (TAX+7 in the line or at message level); %s requires tax", d.lineNumber, c.t.Transaction)
+		c.errorf(d.lin, 0, 0, "line %d has no tax (TAX+7 in the line or at message level); %s requires tax", d.lineNumber, c.tx)
 	} else if it.Tax.Amount == "" {
 		c.errorf(d.taxRate, 0, 0, "line %d: the tax amount (MOA+124) is missing and cannot be computed without line amount, or quantity and price", d.lineNumber)
 	}
 	c.unusedRefDates(d, "orderIdentifier", "shippingNoticeIdentifier")
 	c.checkItem(d, it.Quantity, it.UnitPrice)
-	return it
+	reason := d.texts.get("reason")
+	if reason != "" && c.tx != string(procuros.TypeCreditNote) {
+		c.errorf(d.lin, 0, 0, "line %d: a reason (FTX by item.freeText) has no field in %s; only a credit note's lines carry one", d.lineNumber, c.tx)
+	}
+	return it, reason
 }
 
 // priceFromAmount derives a unit price from the line amount (MOA+203) and
@@ -414,21 +439,56 @@ func (c *in) invoiceSummary(sum *summaryIn, mods []procuros.ModificationGroup, m
 	return s
 }
 
-// invoicOut writes an INVOICE as an INVOIC message body.
+// invoicOut writes an INVOICE, or a CREDIT_NOTE, as an INVOIC message body.
 func invoicOut(o *out, content procuros.Content) {
-	inv := content.(*procuros.Invoice)
+	switch v := content.(type) {
+	case *procuros.CreditNote:
+		inv, x := invoiceOf(v)
+		o.writeInvoic(inv, &x)
+	case *procuros.Invoice:
+		o.writeInvoic(v, nil)
+	}
+}
+
+// writeInvoic writes an invoice, or with x the credit note whose invoice
+// form it is.
+func (o *out) writeInvoic(inv *procuros.Invoice, x *creditExtras) {
 	h := inv.Header
-	o.add("BGM", []string{o.code(o.t.DocumentNames, "invoice", "document name", "header")}, []string{h.InvoiceIdentifier},
+	doc, datePath := "invoice", "header.invoiceDate"
+	if x != nil {
+		doc, datePath = o.creditDocument(x.docType), "header.creditNoteDate"
+	}
+	o.add("BGM", []string{o.code(o.t.DocumentNames, doc, "document name", "header")}, []string{h.InvoiceIdentifier},
 		[]string{o.code(o.t.Functions, "original", "message function", "header")})
-	o.dtm(o.t.Dates, "header.invoiceDate", "header.invoiceDate", h.InvoiceDate)
+	o.dtm(o.t.Dates, "header.invoiceDate", datePath, h.InvoiceDate)
 	o.dtm(o.t.Dates, "header.expectedDeliveryDate", "header.expectedDeliveryDate", h.ExpectedDeliveryDate)
 	o.dtm(o.t.Dates, "header.requestedDeliveryDate", "header.requestedDeliveryDate", h.RequestedDeliveryDate)
 	o.ftx(o.t.FreeText, "header.comments", "header.comments", h.Comments)
 	o.ftx(o.t.FreeText, "header.deliveryInformation", "header.deliveryInformation", h.DeliveryInformation)
 	o.ftx(o.t.FreeText, "header.purchasingInformation", "header.purchasingInformation", h.PurchasingInformation)
 	o.ftx(o.t.FreeText, "header.legalInformation", "header.legalInformation", h.LegalInformation)
+	if x != nil {
+		o.ftx(o.t.FreeText, "header.reason", "header.reason", x.reason)
+	}
 	o.rff(o.t.References, "header.orderIdentifier", "header.orderIdentifier", h.OrderIdentifier, h.OrderDate)
 	o.rff(o.t.References, "header.shippingNoticeIdentifier", "header.shippingNoticeIdentifier", h.ShippingNoticeIdentifier, h.ShippingNoticeDate)
+	if x != nil {
+		o.rff(o.t.References, "header.invoiceIdentifier", "header.invoiceIdentifier", x.invoiceRef, x.invoiceRefDate)
+		// A credit note's references are optional: a date without its
+		// number has no RFF to travel in.
+		for _, r := range []struct {
+			ref, path string
+			date      procuros.DateTime
+		}{
+			{h.OrderIdentifier, "header.orderDate", h.OrderDate},
+			{h.ShippingNoticeIdentifier, "header.shippingNoticeDate", h.ShippingNoticeDate},
+			{x.invoiceRef, "header.invoiceDate", x.invoiceRefDate},
+		} {
+			if r.ref == "" && !r.date.IsZero() {
+				o.warnf(r.path, "not written: the date of a reference travels in the DTM+171 after its RFF, and the number is missing")
+			}
+		}
+	}
 	add := h.AdditionalOrderIdentifiers
 	if add == nil {
 		add = &procuros.AdditionalOrderIdentifiers{}
@@ -468,7 +528,11 @@ func invoicOut(o *out, content procuros.Content) {
 		o.emit(alc)
 	}
 	for i, it := range inv.Items {
-		o.invoiceLine(fmt.Sprintf("items[%d]", i), it)
+		reason := ""
+		if x != nil {
+			reason = x.itemReasons[i]
+		}
+		o.invoiceLine(fmt.Sprintf("items[%d]", i), it, reason)
 	}
 	o.add("UNS", []string{"S"})
 	o.add("CNT", []string{"2", strconv.Itoa(len(inv.Items))})
@@ -497,8 +561,19 @@ func (o *out) taxCategory(path string, t procuros.TaxBreakdown) string {
 	return ""
 }
 
-// invoiceLine writes an invoice item.
-func (o *out) invoiceLine(path string, it procuros.InvoiceItem) {
+// creditDocument returns the documentNames value to write for a credit
+// note of a type: the type's own, or, when the tables have no code for it,
+// the plain credit note's, with a warning.
+func (o *out) creditDocument(docType string) string {
+	if _, ok := o.t.DocumentNames.Code(docType); ok || docType == "creditNote" {
+		return docType
+	}
+	o.warnf("header.type", "not written: no document name code for credit note type %s (tables: documentNames); written as a credit note", docType)
+	return "creditNote"
+}
+
+// invoiceLine writes an invoice item, with the reason of a credit note's line.
+func (o *out) invoiceLine(path string, it procuros.InvoiceItem, reason string) {
 	if len(it.SubItems) > 0 {
 		o.errorf(path+".subItems", "sub-items are not written (EANCOM sub-lines are not mapped)")
 	}
@@ -518,7 +593,8 @@ func (o *out) invoiceLine(path string, it procuros.InvoiceItem) {
 	}
 	s := o.slots(&itemOut{
 		path: path, lineNumber: line, identifiers: it.Identifiers, deposit: it.IsDepositItem != nil && *it.IsDepositItem,
-		texts:      fieldsOf(field[string]{"description", it.Description}, field[string]{"comments", it.Comments}, field[string]{"colorName", it.ColorName}, field[string]{"size", it.Size}),
+		texts: fieldsOf(field[string]{"description", it.Description}, field[string]{"comments", it.Comments}, field[string]{"colorName", it.ColorName},
+			field[string]{"size", it.Size}, field[string]{"reason", reason}),
 		quantities: fieldsOf(field[procuros.Decimal]{"quantity", it.Quantity}, field[procuros.Decimal]{"freeQuantity", it.FreeQuantity}, field[procuros.Decimal]{"orderedQuantity", it.OrderedQuantity}),
 		unit:       it.UnitOfMeasure, unitPrice: it.UnitPrice, rrp: it.RecommendedRetailPrice,
 		dates: fieldsOf(field[procuros.DateTime]{"requestedDeliveryDate", it.RequestedDeliveryDate}, field[procuros.DateTime]{"expectedDeliveryDate", it.ExpectedDeliveryDate}),

@@ -44,6 +44,7 @@ type itemScalars struct {
 	mods        []procuros.ModificationGroup
 	modsSeg     Seg
 	origin      string // ALI 3239: country of origin
+	action      string // LIN 1229 by the lineActions table (ORDRSP)
 	priceUnits  []Seg  // PRI that name their unit (C509 6411), checked against the line's
 }
 
@@ -154,7 +155,15 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 		c.warnf(lin, 3, 1, "item number type %s without an item number", c.value(lin, 3, 2))
 	}
 	if v := c.value(lin, 2, 1); v != "" {
-		c.errorf(lin, 2, 1, "line item action %s is not mapped for %s", v, c.t.Transaction)
+		action, ok := c.t.LineActions.Get(v)
+		switch {
+		case c.t.LineActions.Len() == 0:
+			c.errorf(lin, 2, 1, "line item action %s is not mapped for %s", v, c.tx)
+		case !ok:
+			c.errorf(lin, 2, 1, "line item action %s is not mapped for %s (tables: lineActions)", v, c.tx)
+		case action != NotCarried:
+			d.action = action
+		}
 	}
 	h := handlers{
 		segment: func(s Seg) bool {
@@ -179,6 +188,8 @@ func (c *in) item(n *structure.Node, extra handlers) *itemData {
 				c.origin(s, d)
 			case "MEA":
 				c.itemMeasure(s, &d.weights)
+			case "PRI": // a segment of the line in RECADV, a group elsewhere
+				c.priceSegment(s, d)
 			default:
 				return false
 			}
@@ -265,7 +276,7 @@ func (c *in) faultyAt(d *itemData, tag string) bool {
 func (c *in) unusedRefDates(d *itemData, used ...string) {
 	for field, date := range d.refDates.all() {
 		if !contains(used, field) && !date.IsZero() {
-			c.warnf(d.refAt.get(field), 0, 0, "line %d: the date of its %s reference is not carried: %s has no field for it", d.lineNumber, field, c.t.Transaction)
+			c.warnf(d.refAt.get(field), 0, 0, "line %d: the date of its %s reference is not carried: %s has no field for it", d.lineNumber, field, c.tx)
 		}
 	}
 }
@@ -455,26 +466,31 @@ func (c *in) itemPrice(g *structure.Node, d *itemData) {
 		segment: func(s Seg) bool {
 			switch s.Tag {
 			case "PRI":
-				field, ok := c.lookup(s, c.t.Item.Prices, 1, 1)
-				if !ok {
-					return true
-				}
-				if basis := c.value(s, 1, 5); basis != "" && basis != "1" {
-					c.errorf(s, 1, 5, "price per %s units is not mapped: Procuros carries a price per unit", basis)
-					return true
-				}
-				v := d.prices.get(field)
-				c.setDecimal(s, 1, 2, &v, c.decimal(s, 1, 2), field)
-				d.prices.set(field, v)
-				if unit := c.value(s, 1, 6); unit != "" {
-					d.priceUnits = append(d.priceUnits, s)
-				}
+				c.priceSegment(s, d)
 			default:
 				return false
 			}
 			return true
 		},
 	})
+}
+
+// priceSegment reads a PRI: the price of a qualifier per one unit.
+func (c *in) priceSegment(s Seg, d *itemData) {
+	field, ok := c.lookup(s, c.t.Item.Prices, 1, 1)
+	if !ok {
+		return
+	}
+	if basis := c.value(s, 1, 5); basis != "" && basis != "1" {
+		c.errorf(s, 1, 5, "price per %s units is not mapped: Procuros carries a price per unit", basis)
+		return
+	}
+	v := d.prices.get(field)
+	c.setDecimal(s, 1, 2, &v, c.decimal(s, 1, 2), field)
+	d.prices.set(field, v)
+	if unit := c.value(s, 1, 6); unit != "" {
+		d.priceUnits = append(d.priceUnits, s)
+	}
 }
 
 // itemReference reads an RFF group of the line, with its DTM+171.
@@ -831,6 +847,7 @@ func (s *itemSlots) add(slot *[]edifact.Segment, tag string, elems ...[]string) 
 type itemOut struct {
 	path        string
 	lineNumber  int
+	action      string // LIN 1229, the line's action code (ORDRSP)
 	identifiers []procuros.ItemIdentifier
 	texts       fields[string]
 	deposit     bool
@@ -872,7 +889,7 @@ func (o *out) slots(it *itemOut) *itemSlots {
 	if it.lineNumber > 0 {
 		line = strconv.Itoa(it.lineNumber)
 	}
-	s.add(&s.lin, "LIN", []string{line}, nil, []string{gtin, gtinType})
+	s.add(&s.lin, "LIN", []string{line}, []string{it.action}, []string{gtin, gtinType})
 	for len(more) > 0 {
 		n := min(5, len(more))
 		s.add(&s.pia, "PIA", append([][]string{{"1"}}, more[:n]...)...)
@@ -923,9 +940,13 @@ func (o *out) slots(it *itemOut) *itemSlots {
 		v, format := formatDate(d)
 		s.add(&s.dtm, "DTM", []string{code, v, format})
 	}
-	if c := it.texts.get("comments"); c != "" {
-		code := o.code(o.t.Item.FreeText, "comments", "FTX subject", it.path, ".comments")
-		for _, para := range splitLines(c) {
+	for _, field := range []string{"comments", "reason"} {
+		text := it.texts.get(field)
+		if text == "" {
+			continue
+		}
+		code := o.code(o.t.Item.FreeText, field, "FTX subject", it.path, ".", field)
+		for _, para := range splitLines(text) {
 			parts := wrap(para, textWidth)
 			for len(parts) > 0 {
 				n := min(5, len(parts))
@@ -1041,8 +1062,8 @@ func (o *out) variance(slot *[]edifact.Segment, it *itemOut) {
 
 // The order in which an item's quantities, dates and references are written.
 var (
-	quantityOrder      = []string{"quantity", "orderedQuantity", "shippedQuantity", "confirmedQuantity", "freeQuantity"}
-	itemDateOrder      = []string{"requestedDeliveryDate", "requestedEarliestDeliveryDate", "requestedLatestDeliveryDate", "expectedDeliveryDate", "confirmedDeliveryDate"}
+	quantityOrder      = []string{"quantity", "receivedQuantity", "orderedQuantity", "shippedQuantity", "confirmedQuantity", "freeQuantity"}
+	itemDateOrder      = []string{"requestedDeliveryDate", "requestedEarliestDeliveryDate", "requestedLatestDeliveryDate", "expectedDeliveryDate", "confirmedDeliveryDate", "expirationDate"}
 	itemReferenceOrder = []string{"orderIdentifier", "orderLineNumber", "shippingNoticeIdentifier", "shippingNoticeLineNumber", "contractReference", "promotionCode"}
 )
 

@@ -63,12 +63,17 @@ func (m *Mapper) ToProcuros(msg *edifact.Message) (*Result, error) {
 	if err != nil {
 		return nil, Problems{{Message: msg.Index, Ref: msg.Header.Ref, Pos: 1, Tag: "UNH", Element: 2, Text: err.Error()}}
 	}
-	if p := m.documentNotMapped(msg, mt); p != nil {
+	doc, p := m.documentName(msg, mt)
+	if p != nil {
 		return nil, Problems{p}
 	}
 	tree, sps := structure.Build(msg, s)
 	mm := messageMappings[msg.Header.Type.Type]
-	c := &in{tabs: m.tabs, t: mt, msg: msg, tree: tree, mark: msg.Delimiters.Decimal, plain: mm.plain, reads: make([]uint64, len(msg.Segments)+1)}
+	tx := mm.transaction
+	if k, ok := mm.kinds[doc]; ok {
+		tx = k
+	}
+	c := &in{tabs: m.tabs, t: mt, tx: string(tx), msg: msg, tree: tree, mark: msg.Delimiters.Decimal, plain: mm.plain, reads: make([]uint64, len(msg.Segments)+1)}
 	for _, w := range msg.Warnings {
 		c.problems = append(c.problems, fromSyntax(w))
 	}
@@ -95,33 +100,36 @@ func orderKey(p *Problem) int {
 	return p.Pos
 }
 
-// documentNotMapped reports a message whose document name (BGM C002 1001)
-// the tables do not map: it is a different document (a credit note in an
-// INVOIC, a change in an ORDERS), and nothing else about it matters yet.
-func (m *Mapper) documentNotMapped(msg *edifact.Message, mt *MessageTables) *Problem {
+// documentName returns the documentNames value of a message's document
+// name (BGM C002 1001), which may decide its transaction (a credit note in
+// an INVOIC), or reports a document the tables do not map: it is a
+// different document (a debit note in an INVOIC, a change in an ORDERS),
+// and nothing else about it matters yet. A message without BGM gives "".
+func (m *Mapper) documentName(msg *edifact.Message, mt *MessageTables) (string, *Problem) {
 	for i, seg := range msg.Segments {
 		if seg.Tag != "BGM" {
 			continue
 		}
 		code := seg.Value(0, 0)
-		if _, ok := mt.DocumentNames.Get(code); ok {
-			return nil
+		if v, ok := mt.DocumentNames.Get(code); ok {
+			return v, nil
 		}
 		text := fmt.Sprintf("document name %q is not mapped: the bridge maps %s with %s (tables: documentNames)",
 			code, mt.Message, strings.Join(mt.DocumentNames.codes, ", "))
 		if hint, ok := documentHints[mt.Message+" "+code]; ok {
 			text += "; " + hint
 		}
-		return &Problem{Message: msg.Index, Ref: msg.Header.Ref, Pos: i + 1, Tag: "BGM", Element: 1, Component: 1, Text: text}
+		return "", &Problem{Message: msg.Index, Ref: msg.Header.Ref, Pos: i + 1, Tag: "BGM", Element: 1, Component: 1, Text: text}
 	}
-	return nil
+	return "", nil
 }
 
 // documentHints say what an unmapped document is, where it is well known.
 var documentHints = map[string]string{
-	"INVOIC 381": "381 is a credit note, a CREDIT_NOTE transaction, which the bridge does not map yet",
 	"INVOIC 383": "383 is a debit note, which Procuros has no transaction for",
+	"INVOIC 384": "384 is a corrected invoice, which Procuros has no transaction for (a CORRECTION credit note is a 381, or as the partner's tables say)",
 	"ORDERS 230": "230 is an order change, which the bridge does not import (Procuros versions orders itself)",
+	"ORDRSP 230": "230 is an order change, an ORDERS message, not an order response",
 }
 
 func (t *Tables) messageList() string { return strings.Join(t.messageNames(), ", ") }
@@ -130,10 +138,14 @@ func (t *Tables) messageList() string { return strings.Join(t.messageNames(), ",
 type messageMapping struct {
 	in  func(c *in) procuros.Content
 	out func(o *out, content procuros.Content)
-	// types are the Procuros content types it writes, with the association
-	// code of each directory.
+	// transaction is the Procuros transaction the message is, and versions
+	// the association code of each directory.
 	transaction procuros.TransactionType
-	versions    map[string]string // directory -> association code, e.g. D96A -> EAN008
+	// kinds are the other transactions the message carries, by the
+	// documentNames value that makes a message one: an INVOIC whose
+	// document name is a credit note is a CREDIT_NOTE.
+	kinds    map[string]procuros.TransactionType
+	versions map[string]string // directory -> association code, e.g. D96A -> EAN008
 	// plain is the documentNames value of the message's plain document
 	// (an order, not a rush order), which leaves the header's type empty.
 	plain string
@@ -146,7 +158,25 @@ var messageMappings = map[string]messageMapping{
 	"DESADV": {in: desadvIn, out: desadvOut, transaction: procuros.TypeShippingNotice, plain: "despatchAdvice",
 		versions: map[string]string{"D96A": "EAN005", "D01B": "EAN007"}},
 	"INVOIC": {in: invoicIn, out: invoicOut, transaction: procuros.TypeInvoice, plain: "invoice",
+		kinds:    map[string]procuros.TransactionType{"creditNote": procuros.TypeCreditNote, "CORRECTION": procuros.TypeCreditNote, "VALUE_CREDIT": procuros.TypeCreditNote},
 		versions: map[string]string{"D96A": "EAN008", "D01B": "EAN010"}},
+	"ORDRSP": {in: ordrspIn, out: ordrspOut, transaction: procuros.TypeOrderResponse, plain: "orderResponse",
+		versions: map[string]string{"D96A": "EAN005", "D01B": "EAN010"}},
+	"RECADV": {in: recadvIn, out: recadvOut, transaction: procuros.TypeReceivalNotice, plain: "receivingAdvice",
+		versions: map[string]string{"D96A": "EAN003", "D01B": "EAN005"}},
+}
+
+// carries reports whether the message carries transactions of type t.
+func (mm messageMapping) carries(t procuros.TransactionType) bool {
+	if mm.transaction == t {
+		return true
+	}
+	for _, k := range mm.kinds {
+		if k == t {
+			return true
+		}
+	}
+	return false
 }
 
 // messageFields are the values each message's tables may name.
@@ -154,4 +184,6 @@ var messageFields = map[string]fieldSet{
 	"ORDERS": ordersFields,
 	"DESADV": desadvFields,
 	"INVOIC": invoicFields,
+	"ORDRSP": ordrspFields,
+	"RECADV": recadvFields,
 }

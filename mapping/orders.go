@@ -83,7 +83,7 @@ func ordersIn(c *in) procuros.Content {
 				}
 
 			case "FTX":
-				c.headerText(s, &h.Comments, &h.DeliveryInformation, &h.PurchasingInformation, &h.LegalInformation)
+				c.headerText(s, textSlots{comments: &h.Comments, delivery: &h.DeliveryInformation, purchasing: &h.PurchasingInformation, legal: &h.LegalInformation})
 			case "CNT":
 				c.controlCount(s)
 
@@ -244,7 +244,7 @@ func (c *in) checkItem(d *itemData, quantity, price procuros.Decimal) {
 		ok = ok || id.Domain == procuros.DomainGS1 || id.Domain == procuros.DomainBuyer
 	}
 	if !ok {
-		c.errorf(d.lin, 3, 1, "line %d has no GTIN (LIN C212 EN/SRV) nor buyer's item number (PIA IN); %s requires one", d.lineNumber, c.t.Transaction)
+		c.errorf(d.lin, 3, 1, "line %d has no GTIN (LIN C212 EN/SRV) nor buyer's item number (PIA IN); %s requires one", d.lineNumber, c.tx)
 	}
 	if len(d.mods) == 0 {
 		return

@@ -117,6 +117,7 @@ type MessageTables struct {
 	Amounts       Table  `yaml:"amounts"`
 	Transport     Table  `yaml:"transportModes"`
 	Discrepancies Table  `yaml:"discrepancies"`
+	LineActions   Table  `yaml:"lineActions"`
 	Item          struct {
 		Dates       Table `yaml:"dates"`
 		Quantities  Table `yaml:"quantities"`
@@ -246,6 +247,7 @@ func (mt *MessageTables) with(o *MessageTables) *MessageTables {
 	out.Amounts = mt.Amounts.with(o.Amounts)
 	out.Transport = mt.Transport.with(o.Transport)
 	out.Discrepancies = mt.Discrepancies.with(o.Discrepancies)
+	out.LineActions = mt.LineActions.with(o.LineActions)
 	out.Item.Dates = mt.Item.Dates.with(o.Item.Dates)
 	out.Item.Quantities = mt.Item.Quantities.with(o.Item.Quantities)
 	out.Item.Prices = mt.Item.Prices.with(o.Item.Prices)
@@ -306,6 +308,7 @@ func (t *Tables) check() error {
 		add(p+"amounts", mt.Amounts, f.amounts)
 		add(p+"transportModes", mt.Transport, f.transport)
 		add(p+"discrepancies", mt.Discrepancies, f.discrepancies)
+		add(p+"lineActions", mt.LineActions, f.lineActions)
 		add(p+"item.dates", mt.Item.Dates, f.itemDates)
 		add(p+"item.quantities", mt.Item.Quantities, f.itemQuantities)
 		add(p+"item.prices", mt.Item.Prices, f.itemPrices)
@@ -372,7 +375,7 @@ var unitsAllowed = []string{"EA", "GRM", "HUR", "KGM", "LTR", "MLT", "MTK", "MTR
 // fieldSet lists, for one message, the values each of its tables may name:
 // the Procuros fields (or meanings) its mapping code knows.
 type fieldSet struct {
-	documentNames, functions, dates, references, parties, partyOrders, freeText, amounts, transport, discrepancies              []string
+	documentNames, functions, dates, references, parties, partyOrders, freeText, amounts, transport, discrepancies, lineActions []string
 	itemDates, itemQuantities, itemPrices, itemAmounts, itemReferences, itemFreeText, itemDescriptions, itemCodes, itemMeasures []string
 	// defaults lists the fields a message's defaults may fill, with the
 	// values each allows (nil: any).

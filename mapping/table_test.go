@@ -13,7 +13,7 @@ import (
 func TestBuiltinTablesLoad(t *testing.T) {
 	tabs, err := BuiltinTables()
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"ORDERS", "DESADV", "INVOIC"}, tabs.messageNames())
+	assert.ElementsMatch(t, []string{"ORDERS", "DESADV", "INVOIC", "ORDRSP", "RECADV"}, tabs.messageNames())
 	unit, ok := tabs.Units.Get("PCE")
 	assert.True(t, ok)
 	assert.Equal(t, "EA", unit)
@@ -60,7 +60,7 @@ func TestOverridesAreChecked(t *testing.T) {
 	for _, tt := range []struct{ yaml, err string }{
 		{"units: {KRT: CARTON}", `units: "KRT" maps to "CARTON", which is none of`},
 		{"messages: {ORDERS: {dates: {\"999\": header.nothing}}}", `messages.ORDERS.dates: "999" maps to "header.nothing"`},
-		{"messages: {APERAK: {}}", "no message APERAK (known: DESADV, INVOIC, ORDERS)"},
+		{"messages: {APERAK: {}}", "no message APERAK (known: DESADV, INVOIC, ORDERS, ORDRSP, RECADV)"},
 		{"messages: {DESADV: {defaults: {openQuantityAction: LATER}}}", `defaults: openQuantityAction "LATER" is none of DISCARDED, DELIVERED_LATER`},
 		{"messages: {ORDERS: {defaults: {colour: red}}}", `no default for "colour"`},
 		{"messages: {ORDERS: {sender: supplier}}", "message, transaction and sender are the bridge's"},

@@ -71,6 +71,12 @@ func pointerTo(content procuros.Content) procuros.Content {
 		return &v
 	case procuros.Invoice:
 		return &v
+	case procuros.OrderResponse:
+		return &v
+	case procuros.CreditNote:
+		return &v
+	case procuros.ReceivalNotice:
+		return &v
 	}
 	return content
 }
@@ -78,7 +84,7 @@ func pointerTo(content procuros.Content) procuros.Content {
 // mappingFor finds the message that carries a transaction type.
 func (m *Mapper) mappingFor(t procuros.TransactionType) (string, messageMapping, bool) {
 	for name, mm := range messageMappings {
-		if mm.transaction == t {
+		if mm.carries(t) {
 			if _, ok := m.tabs.Messages[name]; ok {
 				return name, mm, true
 			}

@@ -2,15 +2,17 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/edibridge/edibridge/config"
 	"github.com/edibridge/edibridge/edifact"
 	"github.com/edibridge/edibridge/mapping"
 	"github.com/edibridge/edibridge/procuros"
@@ -23,7 +25,7 @@ func runTranslate(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "translate", "[flags] FILE|-")
 	to := fs.String("to", "procuros", `what to translate to: "procuros" (from EDIFACT) or "edifact" (from Procuros JSON)`)
 	typ := fs.String("type", "", "with -to edifact: the transaction type (ORDER, ...) of input that is bare content")
-	tables := fs.String("tables", "", "a partner's mapping overrides (YAML), on top of the built-in tables")
+	tables := addTableFlags(fs)
 	accept := fs.String("accept", "", `EDIFACT faults to tolerate as warnings, comma-separated, or "all"`)
 	directory := fs.String("directory", "D96A", "EANCOM version to write: D96A or D01B")
 	sender := fs.String("sender", "", "UNB sender, ID[:QUALIFIER] (qualifier 14, GLN, by default)")
@@ -39,7 +41,7 @@ func runTranslate(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usageError("give one file (or - for standard input)")
 	}
-	m, err := newMapper(*tables)
+	m, err := tables.mapper(e)
 	if err != nil {
 		return err
 	}
@@ -74,19 +76,53 @@ func runTranslate(ctx context.Context, e *env, args []string) error {
 	return usageError(`-to: %q is neither "procuros" nor "edifact"`, *to)
 }
 
-// newMapper loads the built-in tables with a partner's overrides.
-func newMapper(tablesFile string) (*mapping.Mapper, error) {
-	var over *mapping.Tables
-	if tablesFile != "" {
-		data, err := os.ReadFile(tablesFile)
-		if err != nil {
-			return nil, err
-		}
-		if over, err = mapping.ParseOverrides(data); err != nil {
-			return nil, fmt.Errorf("%s: %w", tablesFile, err)
-		}
+// tableFlags choose the mapping tables of translate and validate: the
+// built-in ones, with a partner's overrides from a file (--tables) or as
+// the configuration names them for a partner (--config, --partner).
+type tableFlags struct {
+	tables, config, partner *string
+}
+
+func addTableFlags(fs *flag.FlagSet) tableFlags {
+	return tableFlags{
+		tables:  fs.String("tables", "", "a partner's mapping overrides (YAML), on top of the built-in tables"),
+		config:  fs.String("config", "", "with --partner: the configuration `file` (default "+defaultConfig+")"),
+		partner: fs.String("partner", "", "map with the overrides the configuration names for this partner `id` (its mapping file)"),
 	}
-	return mapping.New(over)
+}
+
+// mapper returns the Mapper the flags choose.
+func (f tableFlags) mapper(e *env) (*mapping.Mapper, error) {
+	switch {
+	case *f.partner == "" && *f.config != "":
+		return nil, usageError("--config: give --partner too: the partner whose mapping overrides to use")
+	case *f.partner == "":
+		return mapping.NewFromFile(*f.tables)
+	case *f.tables != "":
+		return nil, usageError("--tables and --partner: give one (the partner's overrides are in the configuration)")
+	}
+	path := cmp.Or(*f.config, defaultConfig)
+	cfg, err := config.Load(path, e.getenv)
+	var problems config.Problems
+	if errors.As(err, &problems) {
+		return nil, reportProblems(e, problems)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.Partner(*f.partner)
+	if p == nil {
+		ids := make([]string, len(cfg.Partners))
+		for i, p := range cfg.Partners {
+			ids[i] = p.ID
+		}
+		return nil, usageError("--partner: %s has no partner %q (it has: %s)", path, *f.partner, strings.Join(ids, ", "))
+	}
+	m, err := mapping.NewFromFile(p.Mapping)
+	if err != nil {
+		return nil, fmt.Errorf("partner %s: %w", p.ID, err)
+	}
+	return m, nil
 }
 
 // toProcuros prints the transactions of an EDIFACT input as a JSON array

@@ -19,14 +19,14 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	accept := fs.String("accept", "", `faults to tolerate as warnings, comma-separated (e.g. "unt-count,charset", or "all")`)
 	syntax := fs.String("syntax", edifact.DefaultSyntax, "syntax identifier for input without UNB")
 	syntaxOnly := fs.Bool("syntax-only", false, "check syntax and envelopes only, not the mapping")
-	tables := fs.String("tables", "", "a partner's mapping overrides (YAML), on top of the built-in tables")
+	tables := addTableFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	var m *mapping.Mapper
 	if !*syntaxOnly {
 		var err error
-		if m, err = newMapper(*tables); err != nil {
+		if m, err = tables.mapper(e); err != nil {
 			return err
 		}
 	}
