@@ -274,7 +274,13 @@ func (b *Bridge) buildPartnerTransports(p *Partner) error {
 		b.watchers = append(b.watchers, w)
 	}
 	if p.Folder != nil && p.Folder.Outbox != "" {
-		b.outboxes[p.ID] = folder.Outbox{Dir: p.Folder.Outbox}
+		out := folder.Outbox{Dir: p.Folder.Outbox}
+		// A Write cut short by a crash leaves its temporary file behind;
+		// the partner must not find it there for ever.
+		if err := out.RemoveLeftovers(); err != nil {
+			log.Warn("bridge: temporary files of an earlier run left in the outbox", "error", err)
+		}
+		b.outboxes[p.ID] = out
 	}
 	return nil
 }

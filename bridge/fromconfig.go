@@ -152,7 +152,8 @@ func partnerFromConfig(c *config.Partner, asyncURL string) (*Partner, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.SFTP = &sftp.Account{User: s.User, Partner: c.ID, AuthorizedKeys: keys, PasswordHash: string(s.PasswordHash), ArchiveAfterDownload: s.ArchiveAfterDownload}
+		p.SFTP = &sftp.Account{User: s.User, Partner: c.ID, AuthorizedKeys: keys, PasswordHash: string(s.PasswordHash), ArchiveAfterDownload: s.ArchiveAfterDownload,
+			HoldSuffixes: s.HoldSuffixes}
 	}
 	if r := c.RemoteSFTP; r != nil {
 		p.RemoteSFTP = &sftp.RemoteOptions{Addr: r.Address, User: r.User, IdentityFile: r.PrivateKey, Password: sftp.Password(r.Password),

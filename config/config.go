@@ -265,6 +265,11 @@ type PartnerSFTP struct {
 	// PasswordHash is a bcrypt hash allowing a password login.
 	PasswordHash         Secret
 	ArchiveAfterDownload bool
+	// HoldSuffixes are the name endings of uploads held until the client
+	// renames them, stored only then (sftp.Account.HoldSuffixes): nil
+	// means the server's default (.filepart and .part), an empty list
+	// holds nothing.
+	HoldSuffixes []string
 }
 
 // RemoteSFTP is the partner's own SFTP server, which we log in to.

@@ -247,6 +247,10 @@ func TestValidationRules(t *testing.T) {
 			`t.yaml:10:18: partners[0].sftp.user: bad file name: "../acme" starts with a dot`},
 		{"sftp inline keys", head + partner + "    sftp: {authorizedKeysInline: \"ssh-ed25519 AAAA-not-base64\"}\n",
 			"t.yaml:10:34: partners[0].sftp.authorizedKeysInline: line 1 is not an authorized key: ssh: no key found; last parsing error for ignored line: illegal base64 data at input byte 4"},
+		{"sftp hold suffixes", head + partner + "    sftp: {authorizedKeys: k.pub, holdSuffixes: [.tmp, \"in/x\"]}\n",
+			`t.yaml:10:56: partners[0].sftp.holdSuffixes[1]: "in/x" is not the ending of a file name`},
+		{"remote sftp done folder is the inbox", head + partner + "    remoteSftp: {address: sftp.acme.example, user: edi, knownHosts: kh, privateKey: id, inbox: in, doneDir: ./in/}\n",
+			"t.yaml:10:109: partners[0].remoteSftp.doneDir: is the inbox: every file moved there would be collected again"},
 		{"remote sftp known hosts", head + partner + "    remoteSftp: {address: sftp.acme.example, user: edi, privateKey: id_ed25519}\n",
 			"t.yaml:10:17: partners[0].remoteSftp.knownHosts: required: the server's host key is always checked"},
 		{"remote sftp login", head + partner + "    remoteSftp: {address: sftp.acme.example, user: edi, knownHosts: known_hosts}\n",
@@ -409,6 +413,20 @@ func TestDefaults(t *testing.T) {
 		MDN: as2.MDNSync, SignedMDN: true, ContentType: "application/EDIFACT", Timeout: as2.DefaultSendTimeout,
 	}, p.AS2)
 	assert.Equal(t, &config.Folder{Inbox: filepath.Join(dir, "in"), Archive: filepath.Join(dir, "in", "archive"), Completion: folder.StableSize}, p.Folder)
+}
+
+func TestSFTPHoldSuffixes(t *testing.T) {
+	// Absent: the server's default; empty: nothing held; else as given.
+	for text, want := range map[string][]string{
+		"":                              nil,
+		", holdSuffixes: []":            {},
+		", holdSuffixes: .tmp":          {".tmp"},
+		", holdSuffixes: [.tmp, \"~\"]": {".tmp", "~"},
+	} {
+		c, ps := parse(t, t.TempDir(), head+partner+"    sftp: {authorizedKeys: k.pub"+text+"}\n", nil)
+		require.Empty(t, ps, text)
+		assert.Equal(t, want, c.Partners[0].SFTP.HoldSuffixes, text)
+	}
 }
 
 func TestTypedValues(t *testing.T) {

@@ -342,6 +342,7 @@ func decodePartnerSFTP(b *block, partnerID string) *PartnerSFTP {
 		AuthorizedKeysInline: b.str("authorizedKeysInline", ""),
 		PasswordHash:         Secret(b.secret("passwordHash")),
 		ArchiveAfterDownload: b.boolean("archiveAfterDownload", false),
+		HoldSuffixes:         b.list("holdSuffixes"),
 	}
 	b.path("authorizedKeys", "", &s.AuthorizedKeys)
 	return s

@@ -463,6 +463,11 @@ func (pc *partnerChecks) checkSFTP(f string, i int, s *PartnerSFTP) {
 			src.add(f+".passwordHash", "not a bcrypt hash ($2a$, $2b$ or $2y$, as `htpasswd -nbB user password` prints after the colon)")
 		}
 	}
+	for j, suffix := range s.HoldSuffixes {
+		if suffix == "" || strings.ContainsAny(suffix, `/\`) {
+			src.add(indexField(f+".holdSuffixes", j), "%q is not the ending of a file name", suffix)
+		}
+	}
 }
 
 // checkAuthorizedKeys checks authorized_keys text as the SFTP server reads
@@ -512,6 +517,9 @@ func checkRemoteSFTP(src *source, f string, r *RemoteSFTP) {
 	}
 	if r.Interval <= 0 {
 		src.add(f+".interval", "must be longer than zero")
+	}
+	if r.Inbox != "" && r.DoneDir != "" && path.Clean(r.DoneDir) == path.Clean(r.Inbox) {
+		src.add(f+".doneDir", "is the inbox: every file moved there would be collected again")
 	}
 	checkPattern(src, f+".pattern", r.Pattern)
 }

@@ -1,9 +1,11 @@
 package folder
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,7 +25,11 @@ const tempPattern = ".edibridge-*.tmp"
 // after a crash: the bytes go to a temporary file in the same folder, which
 // is synced, then linked (or renamed) to its name, and the folder is synced.
 // An existing file is never replaced: Write fails with an error wrapping
-// fs.ErrExist, since the partner may not have fetched it yet.
+// fs.ErrExist, since the partner may not have fetched it yet, unless that
+// file holds exactly the bytes written: then the Write is a retry of one
+// that succeeded (its answer lost, or the caller stopped before noting it)
+// and succeeds again, rather than making the caller deliver the same
+// document a second time under another name.
 type Outbox struct {
 	// Dir is the folder; it must exist.
 	Dir string
@@ -35,7 +41,7 @@ type Outbox struct {
 // Write stores data as the file name in the outbox. Name must pass
 // CheckName. When Write returns nil the file is durable; when it fails, no
 // file called name was created (a temporary file may remain after a crash,
-// hidden by its leading dot).
+// hidden by its leading dot, until RemoveLeftovers).
 func (o Outbox) Write(ctx context.Context, name string, data []byte) error {
 	if err := CheckName(name); err != nil {
 		return fmt.Errorf("folder: write to %s: %w", o.Dir, err)
@@ -49,7 +55,11 @@ func (o Outbox) Write(ctx context.Context, name string, data []byte) error {
 	}
 	defer os.Remove(tmp) // after a link the name stays; after a rename this fails harmlessly
 	final := filepath.Join(o.Dir, name)
-	if err := publish(tmp, final); err != nil {
+	err = link(tmp, final)
+	if errors.Is(err, fs.ErrExist) {
+		err = holdsExactly(final, data) // nil for a retry of a Write that succeeded
+	}
+	if err != nil {
 		return fmt.Errorf("folder: write %s: %w", name, err)
 	}
 	if err := syncDir(o.Dir); err != nil {
@@ -86,37 +96,41 @@ func (o Outbox) writeTemp(data []byte) (string, error) {
 	return f.Name(), nil
 }
 
-// publish gives the synced temporary file its final name without ever
-// replacing a file of that name. A hard link does that atomically; on file
-// systems without hard links (some network and FUSE mounts) it falls back
-// to a check and a rename, which is safe as long as only edibridge writes
-// the folder, as it does an outbox.
-func publish(tmp, final string) error {
-	err := os.Link(tmp, final)
-	if err == nil || errors.Is(err, fs.ErrExist) {
-		return err
+// holdsExactly returns nil when file holds data and nothing else, and an
+// error wrapping fs.ErrExist otherwise.
+func holdsExactly(file string, data []byte) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("%s: %w (and cannot be read: %v)", file, fs.ErrExist, err)
 	}
-	if _, statErr := os.Lstat(final); statErr == nil {
-		return fmt.Errorf("%s: %w", final, fs.ErrExist)
-	} else if !errors.Is(statErr, fs.ErrNotExist) {
-		return statErr
+	defer f.Close()
+	there, err := io.ReadAll(io.LimitReader(f, int64(len(data))+1))
+	if err != nil || !bytes.Equal(there, data) {
+		return fmt.Errorf("%s: %w with other content", file, fs.ErrExist)
 	}
-	return os.Rename(tmp, final)
+	return nil
 }
 
-// syncDir makes the directory entries of dir durable: a renamed or linked
-// file whose directory was not synced can vanish in a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// RemoveLeftovers removes the temporary files that Writes cut short by a
+// crash left in the outbox. Call it only while no Write is in progress,
+// such as at start: the temporary file of a Write in progress looks the
+// same.
+func (o Outbox) RemoveLeftovers() error {
+	entries, err := os.ReadDir(o.Dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("folder: clean %s: %w", o.Dir, err)
 	}
-	err = d.Sync()
-	if closeErr := d.Close(); err == nil {
-		err = closeErr
+	var errs []error
+	for _, e := range entries {
+		if ok, _ := filepath.Match(tempPattern, e.Name()); !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(o.Dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("folder: clean %s: %w", o.Dir, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package folder
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -55,9 +56,9 @@ func TestOutboxConcurrentWritersOfOneNameOneWins(t *testing.T) {
 	box := Outbox{Dir: dir}
 	var wins atomic.Int32
 	var wg sync.WaitGroup
-	for range 8 {
+	for i := range 8 {
 		wg.Go(func() {
-			err := box.Write(t.Context(), "invoic.edi", []byte("UNB'"))
+			err := box.Write(t.Context(), "invoic.edi", fmt.Appendf(nil, "UNB+%d'", i))
 			if err == nil {
 				wins.Add(1)
 			} else {
@@ -70,4 +71,37 @@ func TestOutboxConcurrentWritersOfOneNameOneWins(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 1)
+}
+
+func TestOutboxRetryOfTheSameFileSucceeds(t *testing.T) {
+	// A retry after a crash or a lost answer finds its own file there: it
+	// is delivered already, not a reason to deliver it again elsewhere.
+	dir := t.TempDir()
+	box := Outbox{Dir: dir}
+	require.NoError(t, box.Write(t.Context(), "desadv.edi", []byte("UNB'")))
+	assert.NoError(t, box.Write(t.Context(), "desadv.edi", []byte("UNB'")), "the same bytes again")
+	assert.ErrorIs(t, box.Write(t.Context(), "desadv.edi", []byte("UNB'UNZ'")), fs.ErrExist, "a longer file")
+	assert.ErrorIs(t, box.Write(t.Context(), "desadv.edi", []byte("UN")), fs.ErrExist, "a shorter file")
+	assert.Len(t, folderNames(t, dir), 1)
+}
+
+func TestOutboxRemovesLeftoversOfACrash(t *testing.T) {
+	dir := t.TempDir()
+	box := Outbox{Dir: dir}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".edibridge-1234.tmp"), []byte("UNB+ha"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".partner-temp"), nil, 0o600))
+	require.NoError(t, box.Write(t.Context(), "orders.edi", []byte("UNB'")))
+	require.NoError(t, box.RemoveLeftovers())
+	assert.ElementsMatch(t, []string{".partner-temp", "orders.edi"}, folderNames(t, dir), "only its own temporary files go")
+}
+
+func folderNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }

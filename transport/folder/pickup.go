@@ -3,15 +3,13 @@ package folder
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Completion says how a picker-up knows that a file another program is
@@ -23,11 +21,15 @@ const (
 	// Rules.StableFor apart, saw the same size and modification time. It
 	// needs nothing from the writer, but a writer that pauses longer than
 	// the gap between two looks can be caught half-way: partners that can
-	// do better should use one of the others.
+	// do better should use one of the others. An empty file is never
+	// complete under it, since its writer may not have started.
 	StableSize Completion = iota
 	// ReadyMarker takes NAME once a marker file NAME+Rules.MarkerSuffix
 	// exists beside it; the writer creates the marker after closing NAME.
-	// The marker is removed with the file.
+	// The marker is removed when the file is taken. A marker older than
+	// its file does not count: it was left behind by an earlier file of
+	// that name (by a crash between taking the file and removing the
+	// marker), and the file beside it may still be being written.
 	ReadyMarker
 	// Renamed takes every file matching the pattern at once: the writer
 	// writes under a name the pattern does not match (NAME.tmp, .NAME) and
@@ -67,25 +69,34 @@ const DefaultMarkerSuffix = ".ready"
 
 // Rules select the files to pick up from a folder, local or remote.
 type Rules struct {
-	// Pattern is a path.Match glob on the file name ("*.edi", "ORDERS_*");
-	// empty means every file. Names starting with a dot are never taken,
-	// whatever the pattern: they are the usual temporary names.
+	// Pattern is a path.Match glob on the file name ("*.edi", "ORDERS_*").
+	// Empty means every file except those with the usual temporary
+	// endings (TemporaryEndings: NAME.tmp, NAME.part, ...), which writers
+	// use before renaming a file into place; a pattern that matches such
+	// names takes them. Names starting with a dot are never taken,
+	// whatever the pattern: they are temporary names too.
 	Pattern string
 	// Completion says when a file is whole; the zero value is StableSize.
 	Completion Completion
 	// StableFor is, under StableSize, the least time between the two looks
-	// that must agree. Zero means two consecutive looks, however close.
+	// that must agree. Zero means two consecutive looks, however close:
+	// safe only when the looks are far enough apart, which is why the
+	// Watcher and the remote SFTP poller put a default in its place.
 	StableFor time.Duration
 	// MarkerSuffix is, under ReadyMarker, what is appended to a file's name
 	// to name its marker; empty means DefaultMarkerSuffix.
 	MarkerSuffix string
 }
 
+// TemporaryEndings returns the name endings (compared without regard to
+// case) of files that an empty Rules.Pattern never takes: the temporary
+// names of common writers (scripts, WinSCP, browsers, editors).
+func TemporaryEndings() []string {
+	return []string{".tmp", ".temp", ".part", ".partial", ".filepart", ".crdownload", ".swp", "~"}
+}
+
 // check validates the rules and fills in defaults.
 func (r Rules) check() (Rules, error) {
-	if r.Pattern == "" {
-		r.Pattern = "*"
-	}
 	if _, err := path.Match(r.Pattern, ""); err != nil {
 		return r, fmt.Errorf("folder: pattern %q: %w", r.Pattern, err)
 	}
@@ -113,8 +124,9 @@ func (r Rules) Marker(name string) string {
 // are complete under its Rules. The folder Watcher and the remote SFTP
 // poller share it. A Pickup is not safe for concurrent use.
 type Pickup struct {
-	rules Rules
-	seen  map[string]observation // name -> the last look that changed
+	rules     Rules
+	temporary []string               // endings never taken, when the pattern is empty
+	seen      map[string]observation // name -> the last look that changed
 }
 
 // observation is what one look saw of a file, and since when.
@@ -130,7 +142,11 @@ func NewPickup(rules Rules) (*Pickup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pickup{rules: rules, seen: map[string]observation{}}, nil
+	p := &Pickup{rules: rules, seen: map[string]observation{}}
+	if rules.Pattern == "" {
+		p.temporary = TemporaryEndings()
+	}
+	return p, nil
 }
 
 // Rules returns the rules in force, with defaults filled in.
@@ -142,12 +158,14 @@ func (p *Pickup) Rules() Rules { return p.rules }
 // (zero when none is waiting), so that a caller woken by events knows
 // when to look again.
 func (p *Pickup) Complete(listing []fs.FileInfo, now time.Time) (ready []fs.FileInfo, wait time.Duration) {
-	present := make(map[string]bool, len(listing))
+	files := make(map[string]fs.FileInfo, len(listing)) // the regular files, by name
 	for _, fi := range listing {
-		present[fi.Name()] = fi.Mode().IsRegular()
+		if fi.Mode().IsRegular() {
+			files[fi.Name()] = fi
+		}
 	}
 	for name := range p.seen {
-		if !present[name] {
+		if files[name] == nil {
 			delete(p.seen, name) // gone, or replaced by something else
 		}
 	}
@@ -159,13 +177,13 @@ func (p *Pickup) Complete(listing []fs.FileInfo, now time.Time) (ready []fs.File
 		case Renamed:
 			ready = append(ready, fi)
 		case ReadyMarker:
-			if present[p.rules.Marker(fi.Name())] {
+			if marker := files[p.rules.Marker(fi.Name())]; marker != nil && !marker.ModTime().Before(fi.ModTime()) {
 				ready = append(ready, fi)
 			}
 		default:
 			if left, ok := p.stable(fi, now); ok {
 				ready = append(ready, fi)
-			} else if wait == 0 || left < wait {
+			} else if left > 0 && (wait == 0 || left < wait) {
 				wait = left
 			}
 		}
@@ -183,15 +201,25 @@ func (p *Pickup) candidate(fi fs.FileInfo) bool {
 	if p.rules.Completion == ReadyMarker && strings.HasSuffix(name, p.rules.MarkerSuffix) {
 		return false
 	}
+	if p.rules.Pattern == "" {
+		lower := strings.ToLower(name)
+		return !slices.ContainsFunc(p.temporary, func(end string) bool { return strings.HasSuffix(lower, end) })
+	}
 	ok, _ := path.Match(p.rules.Pattern, name) // the pattern was checked in NewPickup
 	return ok
 }
 
 // stable records this look at fi and reports whether the previous one
 // agrees with it and lies far enough back; if not, it returns how long
-// until it could.
+// until it could (zero when only a change can make it complete). An empty
+// file is never complete: its writer may have created it and not yet
+// written, for any length of time.
 func (p *Pickup) stable(fi fs.FileInfo, now time.Time) (time.Duration, bool) {
 	name := fi.Name()
+	if fi.Size() == 0 {
+		delete(p.seen, name)
+		return 0, false
+	}
 	prev, ok := p.seen[name]
 	if !ok || prev.size != fi.Size() || !prev.modTime.Equal(fi.ModTime()) {
 		p.seen[name] = observation{size: fi.Size(), modTime: fi.ModTime(), since: now}
@@ -214,36 +242,4 @@ func (p *Pickup) Forget(name string) { delete(p.seen, name) }
 func Key(name string, data []byte) string {
 	sum := sha256.Sum256(data)
 	return name + "|" + strconv.Itoa(len(data)) + "|sha256:" + hex.EncodeToString(sum[:])
-}
-
-// MaxNameLength is the longest file name, in bytes, that CheckName
-// accepts: NAME_MAX of the usual file systems.
-const MaxNameLength = 255
-
-// ErrBadName is wrapped by the errors of CheckName.
-var ErrBadName = errors.New("bad file name")
-
-// CheckName accepts a file name that is safe to use as one component of a
-// path on any system a partner might use: valid UTF-8 of at most
-// MaxNameLength bytes, no path separators, no control characters, not
-// starting with a dot (so neither "." nor ".." nor a hidden or temporary
-// name) and not ending with a space or a dot (which Windows drops).
-func CheckName(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("%w: empty", ErrBadName)
-	case len(name) > MaxNameLength:
-		return fmt.Errorf("%w: %d bytes, more than %d", ErrBadName, len(name), MaxNameLength)
-	case !utf8.ValidString(name):
-		return fmt.Errorf("%w: %q is not UTF-8", ErrBadName, name)
-	case strings.HasPrefix(name, "."):
-		return fmt.Errorf("%w: %q starts with a dot", ErrBadName, name)
-	case strings.HasSuffix(name, " ") || strings.HasSuffix(name, "."):
-		return fmt.Errorf("%w: %q ends with a space or a dot", ErrBadName, name)
-	case strings.ContainsAny(name, `/\`):
-		return fmt.Errorf("%w: %q contains a path separator", ErrBadName, name)
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return fmt.Errorf("%w: %q contains a control character", ErrBadName, name)
-	}
-	return nil
 }

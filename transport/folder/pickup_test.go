@@ -124,3 +124,78 @@ func TestCheckName(t *testing.T) {
 		assert.ErrorIs(t, CheckName(bad), ErrBadName, "%q", bad)
 	}
 }
+
+func TestReadyMarkerOlderThanItsFileDoesNotCount(t *testing.T) {
+	// A marker left behind by an earlier file of the name (a crash between
+	// taking the file and removing its marker) must not make the next file
+	// of that name complete while it is being written.
+	p, err := NewPickup(Rules{Completion: ReadyMarker, MarkerSuffix: ".ok"})
+	require.NoError(t, err)
+	t0 := time.Now()
+	ready, _ := p.Complete([]fs.FileInfo{file("orders.edi.ok", 0, t0), file("orders.edi", 8, t0.Add(time.Second))}, t0.Add(time.Second))
+	assert.Empty(t, ready, "a stale marker counted")
+	ready, _ = p.Complete([]fs.FileInfo{file("orders.edi.ok", 0, t0.Add(2*time.Second)), file("orders.edi", 14, t0.Add(time.Second))}, t0.Add(2*time.Second))
+	assert.Equal(t, []string{"orders.edi"}, names(ready), "a marker written after the file")
+	ready, _ = p.Complete([]fs.FileInfo{file("orders.edi.ok", 0, t0), file("orders.edi", 14, t0)}, t0)
+	assert.Equal(t, []string{"orders.edi"}, names(ready), "file and marker in the same clock tick")
+}
+
+func TestEmptyPatternLeavesTemporaryNames(t *testing.T) {
+	// Under Renamed the writer's temporary name must not be taken: it is
+	// complete at once. Under StableSize a writer that pauses would be.
+	now := time.Now()
+	listing := []fs.FileInfo{
+		file("orders.edi", 10, now), file("orders.edi.tmp", 10, now), file("x.filepart", 1, now),
+		file("INVOIC.TMP", 1, now), file("desadv.edi.part", 1, now), file("notes~", 1, now),
+	}
+	for _, c := range []Completion{Renamed, StableSize} {
+		p, err := NewPickup(Rules{Completion: c, StableFor: time.Nanosecond})
+		require.NoError(t, err)
+		p.Complete(listing, now)
+		ready, _ := p.Complete(listing, now.Add(time.Second))
+		assert.Equal(t, []string{"orders.edi"}, names(ready), "%s took temporary names", c)
+	}
+	p, err := NewPickup(Rules{Completion: Renamed, Pattern: "*.tmp"})
+	require.NoError(t, err)
+	ready, _ := p.Complete(listing, now)
+	assert.Equal(t, []string{"orders.edi.tmp"}, names(ready), "a pattern that asks for them takes them")
+}
+
+func TestEmptyFileIsNeverStable(t *testing.T) {
+	// A writer may create the file and compute for a while before writing.
+	p, err := NewPickup(Rules{StableFor: time.Second})
+	require.NoError(t, err)
+	t0 := time.Now()
+	for i := range 5 {
+		ready, wait := p.Complete([]fs.FileInfo{file("orders.edi", 0, t0)}, t0.Add(time.Duration(i)*time.Hour))
+		assert.Empty(t, ready, "an empty file taken")
+		assert.Zero(t, wait, "nothing to wait for: only a write can make it complete")
+	}
+	ready, _ := p.Complete([]fs.FileInfo{file("orders.edi", 9, t0)}, t0.Add(5*time.Hour))
+	assert.Empty(t, ready, "first sight of the written file")
+	ready, _ = p.Complete([]fs.FileInfo{file("orders.edi", 9, t0)}, t0.Add(6*time.Hour))
+	assert.Equal(t, []string{"orders.edi"}, names(ready))
+}
+
+func TestCheckNameRefusesNamesUnsafeOnWindowsOrMisleading(t *testing.T) {
+	for _, bad := range []string{
+		"CON", "con", "Nul", "nul.edi", "AUX.tar.gz", "PRN .edi", "COM1", "lpt9.txt", "COM¹.edi",
+		"a:b.edi", "a*b?.edi", `a"b<c>|.edi`,
+		"invoice\u202Eide.exe", "a\u200Bb.edi", "\uFEFForders.edi", "a\u2066b.edi", "x\x7fy",
+	} {
+		assert.ErrorIs(t, CheckName(bad), ErrBadName, "%q", bad)
+	}
+	for _, good := range []string{"CONTRACT.edi", "console.edi", "NULL.edi", "COM10.edi", "LPT.edi", "COM0", "aux-orders.edi", "Straße_№5.edi"} {
+		assert.NoError(t, CheckName(good), "%q", good)
+	}
+}
+
+func TestFitNameKeepsNamesWithinTheLimit(t *testing.T) {
+	assert.Equal(t, "orders.edi.part", FitName("orders.edi", ".part"))
+	long := strings.Repeat("a", 250)
+	assert.Equal(t, strings.Repeat("a", 250)+".p", FitName(long, ".p"))
+	fitted := FitName(strings.Repeat("é", 127)+"x", ".0123456789.part") // 255 bytes
+	assert.LessOrEqual(t, len(fitted), MaxNameLength)
+	assert.True(t, strings.HasSuffix(fitted, ".0123456789.part"))
+	assert.NoError(t, CheckName(fitted), "cut at a character boundary")
+}

@@ -27,6 +27,8 @@ type account struct {
 	mu      sync.Mutex
 	conns   int                // connections open now
 	pending map[string]*upload // in/ names being uploaded or held
+
+	retiring sync.Mutex // held while a file leaves out/
 }
 
 // enter counts a new connection of the account, unless it has too many.
@@ -100,12 +102,30 @@ func permissions(acct *account) *ssh.Permissions {
 	return &ssh.Permissions{Extensions: map[string]string{userExtension: acct.User}}
 }
 
-// dummyPasswordHash is the hash checkPassword compares against when there
-// is no real one; its password is random and never known.
-func dummyPasswordHash() []byte {
+// highestPasswordCost returns the bcrypt cost of the slowest password
+// hash of the accounts, or bcrypt.DefaultCost when none has a password: a
+// login to an account that does not exist must take as long as one to the
+// account that takes longest, or the time tells which accounts exist.
+func (s *Server) highestPasswordCost() int {
+	highest := 0
+	for _, a := range s.accounts {
+		if cost, err := bcrypt.Cost([]byte(a.PasswordHash)); err == nil {
+			highest = max(highest, cost)
+		}
+	}
+	if highest == 0 {
+		return bcrypt.DefaultCost
+	}
+	return highest
+}
+
+// dummyPasswordHash is the hash, of the given cost, that checkPassword
+// compares against when there is no real one; its password is random and
+// never known.
+func dummyPasswordHash(cost int) []byte {
 	var secret [16]byte
 	rand.Read(secret[:])
-	hash, err := bcrypt.GenerateFromPassword(secret[:], bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword(secret[:], cost)
 	if err != nil {
 		return []byte("$2a$10$") // CompareHashAndPassword fails fast on it; only timing is lost
 	}

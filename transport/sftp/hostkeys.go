@@ -75,7 +75,9 @@ func loadHostKey(ctx context.Context, dir, file string, generate func() (crypto.
 }
 
 // createHostKey generates a key and writes it, and its public half beside
-// it, in OpenSSH's formats; it returns the private key file's content.
+// it, in OpenSSH's formats; it returns the private key file's content. A
+// .pub file already there belonged to a key that is gone (its private half
+// was deleted): it is replaced, or it would hand partners a wrong key.
 func createHostKey(ctx context.Context, dir, file string, generate func() (crypto.Signer, error)) ([]byte, error) {
 	key, err := generate()
 	if err != nil {
@@ -93,9 +95,43 @@ func createHostKey(ctx context.Context, dir, file string, generate func() (crypt
 	if err != nil {
 		return nil, err
 	}
-	err = (folder.Outbox{Dir: dir, Perm: 0o644}).Write(ctx, file+".pub", ssh.MarshalAuthorizedKey(public))
-	if err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := replaceFile(dir, file+".pub", ssh.MarshalAuthorizedKey(public), 0o644); err != nil {
 		return nil, err
 	}
 	return private, nil
+}
+
+// replaceFile writes data as dir/name atomically, replacing what is there:
+// a temporary file, synced, renamed into place, and the folder synced.
+func replaceFile(dir, name string, data []byte, perm fs.FileMode) error {
+	f, err := os.CreateTemp(dir, ".edibridge-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // fails harmlessly once renamed
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, name))
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
 }

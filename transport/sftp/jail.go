@@ -117,8 +117,7 @@ func (j jail) Filewrite(r *pkgsftp.Request) (io.WriterAt, error) {
 func (j jail) Filecmd(r *pkgsftp.Request) error {
 	switch r.Method {
 	case "Setstat":
-		_, err := j.stat(r.Filepath)
-		return err
+		return j.setstat(r.Filepath)
 	case "Rename", "PosixRename":
 		return j.rename(r.Filepath, r.Target)
 	case "Remove":
@@ -128,6 +127,25 @@ func (j jail) Filecmd(r *pkgsftp.Request) error {
 	default:
 		return j.refuse(strings.ToLower(r.Method), r.Filepath, "the folders are fixed")
 	}
+}
+
+// setstat accepts, and ignores, an attribute change of anything in the
+// tree, and of any name in in/: clients that keep a file's time (`put -p`,
+// WinSCP by default) set it after the close, when the upload is stored and
+// no longer in in/, and would report a failure, and send again.
+func (j jail) setstat(p string) error {
+	pl, err := locate(p)
+	if err != nil {
+		return err
+	}
+	if pl.folder == inFolder && pl.name != "" {
+		if folder.CheckName(pl.name) != nil {
+			return notFound(p)
+		}
+		return nil
+	}
+	_, err = j.stat(p)
+	return err
 }
 
 // PosixRename is Rename: a held upload's real name must be free anyway.
@@ -143,14 +161,14 @@ func (j jail) rename(from, to string) error {
 	if err != nil {
 		return err
 	}
-	opts := j.c.server.opts
-	if src.folder != inFolder || dst.folder != inFolder || src.name == "" || dst.name == "" || !opts.holds(src.name) {
+	acct := j.c.acct
+	if src.folder != inFolder || dst.folder != inFolder || src.name == "" || dst.name == "" || !acct.holds(src.name) {
 		return j.refuse("rename", from, "only uploads under a temporary name can be renamed, within in/")
 	}
 	if err := folder.CheckName(dst.name); err != nil {
 		return j.refuse("rename", to, err.Error())
 	}
-	if opts.holds(dst.name) {
+	if acct.holds(dst.name) {
 		return j.refuse("rename", to, "the new name is a temporary name too")
 	}
 	u := j.c.acct.lookup(src.name)

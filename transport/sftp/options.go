@@ -18,20 +18,26 @@ import (
 // Defaults of Options and Account.
 const (
 	DefaultMaxConnections        = 64
+	DefaultMaxHandshakes         = 32
+	DefaultMaxHandshakesPerIP    = 8
 	DefaultAccountMaxConnections = 4
 	DefaultMaxOpenFiles          = 16
 	DefaultMaxFileSize           = 64 << 20
 	DefaultMaxConcurrentStores   = 8
-	DefaultHandshakeTimeout      = 30 * time.Second
+	DefaultMaxSpoolBytes         = 1 << 30
+	DefaultHandshakeTimeout      = 15 * time.Second
 	DefaultIdleTimeout           = 15 * time.Minute
 	DefaultStoreTimeout          = 2 * time.Minute
 )
 
-// DefaultHoldSuffixes returns the endings of the temporary names clients
-// upload under before renaming the file to its real name: WinSCP's
-// ".filepart", and ".part" and ".tmp", which this package's own Remote
-// uses and many scripts do.
-func DefaultHoldSuffixes() []string { return []string{".filepart", ".part", ".tmp"} }
+// DefaultHoldSuffixes returns the endings of the temporary names that
+// clients upload under before renaming the file to its real name, held by
+// default: WinSCP's ".filepart", and ".part", which this package's Remote
+// uses (DefaultUploadSuffix). Other endings (".tmp", say) are held only
+// for accounts configured so: a client that uploads a file whose real name
+// has a held ending, and never renames it, is told the upload succeeded
+// and yet it is discarded.
+func DefaultHoldSuffixes() []string { return []string{".filepart", DefaultUploadSuffix} }
 
 // Options configure a Server. The runtime fills them from the YAML
 // configuration; the zero value of every limit means its default.
@@ -57,10 +63,17 @@ type Options struct {
 	// password or a private key. Nil discards them.
 	Logger *slog.Logger
 
-	// MaxConnections bounds the connections of all partners together;
-	// connections beyond it are closed at once. Zero means
-	// DefaultMaxConnections.
+	// MaxConnections bounds the authenticated connections of all partners
+	// together; connections beyond it are closed once authenticated. Zero
+	// means DefaultMaxConnections.
 	MaxConnections int
+	// MaxHandshakes bounds the connections not yet authenticated (as
+	// OpenSSH's MaxStartups does), and MaxHandshakesPerIP those of them
+	// from one address; connections beyond either are closed at once.
+	// They are counted apart from MaxConnections, so that sockets which
+	// never log in cannot take the places of partners who do. Zero means
+	// DefaultMaxHandshakes and DefaultMaxHandshakesPerIP.
+	MaxHandshakes, MaxHandshakesPerIP int
 	// MaxOpenFiles bounds, per connection, the files open at once
 	// (uploads, downloads and held uploads). Zero means
 	// DefaultMaxOpenFiles.
@@ -69,18 +82,27 @@ type Options struct {
 	// not set their own. Zero means DefaultMaxFileSize.
 	MaxFileSize int64
 	// MaxConcurrentStores bounds the uploads handed to the Sink at once,
-	// and with it the memory they take (each is read whole to be stored).
-	// Zero means DefaultMaxConcurrentStores.
+	// and with it the memory they take: an upload is read into memory
+	// (whole, to be stored) only once it has its place among them. Zero
+	// means DefaultMaxConcurrentStores.
 	MaxConcurrentStores int
+	// MaxSpoolBytes bounds the disk space of all uploads in progress or
+	// held together, counted by the highest offset written; a write
+	// beyond it fails, and the client sends the file again later. Zero
+	// means DefaultMaxSpoolBytes, or the largest MaxFileSize of an
+	// account when that is more; a value below that is refused.
+	MaxSpoolBytes int64
 	// HoldSuffixes are name endings of uploads that are not stored when
 	// closed but held until the client renames them to their real name,
-	// which is when they are stored (a failure to store fails the rename).
-	// Clients such as WinSCP upload that way by default. A held upload
-	// lasts as long as the connection. Nil means DefaultHoldSuffixes(); an
-	// empty list holds nothing.
+	// which is when they are stored (a failure to store fails the rename),
+	// for accounts that do not set their own. Clients such as WinSCP
+	// upload that way by default. A held upload lasts as long as the
+	// connection; one never renamed is discarded, with a warning. Nil
+	// means DefaultHoldSuffixes(); an empty list holds nothing.
 	HoldSuffixes []string
 	// HandshakeTimeout bounds the SSH handshake and authentication of a
-	// connection. Zero means DefaultHandshakeTimeout.
+	// connection, during which it counts against MaxHandshakes. Zero
+	// means DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
 	// IdleTimeout closes a connection on which the client has sent
 	// nothing for this long (a transfer in progress keeps sending), so
@@ -118,6 +140,11 @@ type Account struct {
 	// beyond it fails and the upload is discarded. Zero means
 	// Options.MaxFileSize.
 	MaxFileSize int64
+	// HoldSuffixes are the name endings of the account's uploads held
+	// until renamed (see Options.HoldSuffixes); nil means
+	// Options.HoldSuffixes, an empty list holds nothing. Add ".tmp" here,
+	// say, for a partner whose client uploads as NAME.tmp and renames.
+	HoldSuffixes []string
 	// ArchiveAfterDownload moves a file out of out/ into the account's
 	// archive/ once a download has read it to its end. When false the
 	// file stays until the partner removes it. Either way a file the
@@ -135,8 +162,9 @@ func (opts Options) withDefaults() (Options, error) {
 		return opts, errors.New("sftp: no sink")
 	case len(opts.Accounts) == 0:
 		return opts, errors.New("sftp: no accounts")
-	case opts.MaxConnections < 0 || opts.MaxOpenFiles < 0 || opts.MaxFileSize < 0 ||
-		opts.MaxConcurrentStores < 0 || opts.HandshakeTimeout < 0 || opts.IdleTimeout < 0 || opts.StoreTimeout < 0:
+	case opts.MaxConnections < 0 || opts.MaxHandshakes < 0 || opts.MaxHandshakesPerIP < 0 ||
+		opts.MaxOpenFiles < 0 || opts.MaxFileSize < 0 || opts.MaxConcurrentStores < 0 || opts.MaxSpoolBytes < 0 ||
+		opts.HandshakeTimeout < 0 || opts.IdleTimeout < 0 || opts.StoreTimeout < 0:
 		return opts, errors.New("sftp: negative limit")
 	}
 	if opts.HostKeyDir == "" {
@@ -149,6 +177,8 @@ func (opts Options) withDefaults() (Options, error) {
 		opts.HoldSuffixes = DefaultHoldSuffixes()
 	}
 	setDefault(&opts.MaxConnections, DefaultMaxConnections)
+	setDefault(&opts.MaxHandshakes, DefaultMaxHandshakes)
+	setDefault(&opts.MaxHandshakesPerIP, DefaultMaxHandshakesPerIP)
 	setDefault(&opts.MaxOpenFiles, DefaultMaxOpenFiles)
 	setDefault(&opts.MaxFileSize, DefaultMaxFileSize)
 	setDefault(&opts.MaxConcurrentStores, DefaultMaxConcurrentStores)
@@ -164,9 +194,25 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 	}
 }
 
+// checkSpool fills in MaxSpoolBytes, which must leave room for the largest
+// upload an account may make.
+func (opts Options) checkSpool(accounts map[string]*account) (Options, error) {
+	var largest int64
+	for _, a := range accounts {
+		largest = max(largest, a.MaxFileSize)
+	}
+	if opts.MaxSpoolBytes == 0 {
+		opts.MaxSpoolBytes = max(DefaultMaxSpoolBytes, largest)
+	}
+	if opts.MaxSpoolBytes < largest {
+		return opts, fmt.Errorf("sftp: a spool of %d bytes has no room for an upload of %d bytes (an account's MaxFileSize)", opts.MaxSpoolBytes, largest)
+	}
+	return opts, nil
+}
+
 // holds reports whether an upload called name is held until renamed.
-func (opts Options) holds(name string) bool {
-	for _, suffix := range opts.HoldSuffixes {
+func (a *account) holds(name string) bool {
+	for _, suffix := range a.HoldSuffixes {
 		if suffix != "" && strings.HasSuffix(name, suffix) {
 			return true
 		}
@@ -188,6 +234,9 @@ func checkAccount(a Account, opts Options) (Account, map[string]bool, error) {
 	}
 	setDefault(&a.MaxConnections, DefaultAccountMaxConnections)
 	setDefault(&a.MaxFileSize, opts.MaxFileSize)
+	if a.HoldSuffixes == nil {
+		a.HoldSuffixes = opts.HoldSuffixes
+	}
 	keys, err := parseAuthorizedKeys(a.AuthorizedKeys)
 	if err != nil {
 		return a, nil, fmt.Errorf("sftp: account %s: %w", a.User, err)

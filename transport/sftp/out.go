@@ -66,18 +66,20 @@ func (a *account) listOut() ([]os.FileInfo, error) {
 	return infos, nil
 }
 
-// A download is a file of out/ open for reading. When a read reaches its
-// end, the download counts as complete, and with ArchiveAfterDownload the
-// file leaves out/ when the client closes it.
+// A download is a file of out/ open for reading. Once its reads have
+// covered every byte, the download counts as complete, and with
+// ArchiveAfterDownload the file leaves out/ when the client closes it.
 type download struct {
 	conn *conn
 	name string
 	file *os.File
 	size int64
 
-	mu       sync.Mutex
-	complete bool
-	closed   bool
+	mu     sync.Mutex
+	read   byteRanges // the bytes read, in whatever order
+	reads  bool       // a read was made (of an empty file, too)
+	broken bool       // the transfer broke off
+	closed bool
 }
 
 // openDownload opens out/name, which must be a regular file.
@@ -103,14 +105,19 @@ func (c *conn) openDownload(name string) (*download, error) {
 	return &download{conn: c, name: name, file: f, size: fi.Size()}, nil
 }
 
-// ReadAt reads from the file, noting when the end is reached.
+// ReadAt reads from the file, noting which bytes were read. Reading part
+// of the file does not make a download complete: neither the end alone (to
+// check a trailer) nor the rest of a download begun on an earlier
+// connection, which this one cannot tell was whole; such a file stays in
+// out/ until the partner removes it.
 func (d *download) ReadAt(p []byte, off int64) (int, error) {
 	n, err := d.file.ReadAt(p, off)
-	if off+int64(n) >= d.size {
-		d.mu.Lock()
-		d.complete = true
-		d.mu.Unlock()
+	d.mu.Lock()
+	d.reads = true
+	if !d.read.add(off, int64(n)) {
+		d.broken = true // too scattered to follow: never counted complete
 	}
+	d.mu.Unlock()
 	return n, err
 }
 
@@ -119,14 +126,15 @@ func (d *download) ReadAt(p []byte, off int64) (int, error) {
 func (d *download) TransferError(error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.complete = false
+	d.broken = true
 }
 
 // Close closes the file and, after a complete download, archives it when
 // the account says so.
 func (d *download) Close() error {
 	d.mu.Lock()
-	complete, closed := d.complete, d.closed
+	complete := d.reads && !d.broken && d.read.covers(d.size)
+	closed := d.closed
 	d.closed = true
 	d.mu.Unlock()
 	if closed {
@@ -145,12 +153,18 @@ func (d *download) Close() error {
 
 // retireOut takes a file out of out/: moved to archive/ when the account
 // archives, deleted otherwise. A name already in the archive gets a time
-// suffix, so that nothing there is overwritten.
+// suffix, so that nothing there is overwritten. The folders are synced, so
+// that after a power loss a file the partner fetched and removed is not
+// back in out/ to be fetched again.
 func (c *conn) retireOut(name, why string) error {
 	p := path.Join("/", outFolder, name)
 	if folder.CheckName(name) != nil {
 		return notFound(p)
 	}
+	// One at a time per account: two sessions retiring the same file must
+	// not both link it into the archive.
+	c.acct.retiring.Lock()
+	defer c.acct.retiring.Unlock()
 	root, err := c.acct.openRoot()
 	if err != nil {
 		c.log.Error("sftp: cannot open the account's folder", "err", err)
@@ -166,6 +180,9 @@ func (c *conn) retireOut(name, why string) error {
 	} else {
 		err = archiveIn(root, from, name)
 	}
+	if err == nil {
+		err = syncFolder(root, outFolder)
+	}
 	if errors.Is(err, fs.ErrNotExist) { // a concurrent download or removal got there first
 		return notFound(p)
 	}
@@ -178,11 +195,55 @@ func (c *conn) retireOut(name, why string) error {
 }
 
 // archiveIn moves from to archive/name in root, or to a name with a time
-// suffix when that is taken.
+// suffix when that is taken; it never replaces a file there. It links the
+// file into the archive and syncs it before removing it from out/, so
+// that a crash between leaves it in both places, never in neither.
 func archiveIn(root *os.Root, from, name string) error {
 	to := path.Join(archiveFolder, name)
-	if _, err := root.Lstat(to); err == nil {
-		to += "." + time.Now().UTC().Format("20060102T150405.000000000Z")
+	err := linkInRoot(root, from, to)
+	if errors.Is(err, fs.ErrExist) {
+		to = path.Join(archiveFolder, folder.FitName(name, folder.TimeSuffix(time.Now())))
+		err = linkInRoot(root, from, to)
+	}
+	if err != nil {
+		return err
+	}
+	if err := syncFolder(root, archiveFolder); err != nil {
+		return err
+	}
+	if err := root.Remove(from); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// linkInRoot gives the file from also the name to, never replacing a file
+// called to (an error wrapping fs.ErrExist). On a file system without
+// hard links it checks and renames, which only edibridge, writing the
+// archive one file at a time per account, could race with.
+func linkInRoot(root *os.Root, from, to string) error {
+	err := root.Link(from, to)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if _, statErr := root.Lstat(to); statErr == nil {
+		return fmt.Errorf("%s: %w", to, fs.ErrExist)
 	}
 	return root.Rename(from, to)
+}
+
+// syncFolder makes the entries of the folder dir in root durable.
+func syncFolder(root *os.Root, dir string) error {
+	f, err := root.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
 }

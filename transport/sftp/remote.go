@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,13 +49,17 @@ type RemoteOptions struct {
 	KnownHostsFile string
 
 	// Dir is the remote folder to collect from; empty means the login
-	// folder.
+	// folder. A file being collected is renamed there to
+	// ".edibridge-claim-" + its name first (see Remote).
 	Dir string
 	// Rules select the files and say when each is complete. Under
-	// StableSize, a zero StableFor means two consecutive polls.
+	// StableSize, a zero StableFor means Interval: two polls that follow
+	// each other closer than that (a retry after a failed poll, a
+	// PollOnce) must not count as a file standing still.
 	Rules folder.Rules
 	// DoneDir is the remote folder collected files are moved to (a name
-	// already there gets a time suffix); empty means they are deleted.
+	// already there gets a time suffix; nothing there is replaced); empty
+	// means they are deleted. It must not be Dir.
 	DoneDir string
 	// Interval is the time between two polls; zero means
 	// DefaultPollInterval.
@@ -66,9 +71,11 @@ type RemoteOptions struct {
 	// UploadDir is the remote folder Upload writes to; empty means the
 	// login folder.
 	UploadDir string
-	// UploadSuffix is appended to a file's name while it is uploaded, so
-	// that the partner's pickup (and ours, Options.HoldSuffixes) does not
-	// take it half-written; empty means DefaultUploadSuffix.
+	// UploadSuffix ends the temporary name a file is uploaded under,
+	// NAME.XXXXXXXX+UploadSuffix (XXXXXXXX random, NAME shortened if the
+	// whole would be longer than a name may be), so that the partner's
+	// pickup (and ours, Options.HoldSuffixes) does not take it
+	// half-written; empty means DefaultUploadSuffix.
 	UploadSuffix string
 
 	// DialTimeout bounds connecting and the SSH handshake; zero means
@@ -111,6 +118,17 @@ func (Password) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 // to it. Run polls until its context ends; PollOnce polls once; Upload
 // delivers. All share one connection, made when needed and made again
 // after a failure. A Remote is safe for concurrent use.
+//
+// A complete file is claimed before it is downloaded: renamed, in Dir, to
+// ".edibridge-claim-" + its name. From then on the partner's program can
+// neither change it nor replace it by a new file of the same name, so the
+// file removed (or moved to DoneDir) is exactly the file stored. A claimed
+// file found by a poll was claimed before a crash, or its store failed: it
+// is collected first, and the Sink recognises it if it has it already.
+// Files on servers that refuse renames (edibridge's own, whose out/ files
+// are never replaced) and files whose names are too long to claim are
+// collected in place instead; such a file found changed when it is to be
+// removed is left for the next poll.
 type Remote struct {
 	opts   RemoteOptions
 	addr   string
@@ -120,6 +138,9 @@ type Remote struct {
 
 	pollMu   sync.Mutex       // one poll at a time: pickup is not concurrent
 	reported map[string]int64 // files reported as too large, by size; under pollMu
+
+	uploadMu  sync.Mutex
+	uploading map[string]chan struct{} // names being uploaded; closed when done
 
 	mu   sync.Mutex
 	sess *remoteSession // nil when not connected
@@ -139,7 +160,7 @@ func NewRemote(opts RemoteOptions) (*Remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sftp: remote %s: %w", opts.Partner, err)
 	}
-	r := &Remote{opts: opts, addr: opts.Addr, auth: auth, pickup: pickup, reported: map[string]int64{}}
+	r := &Remote{opts: opts, addr: opts.Addr, auth: auth, pickup: pickup, reported: map[string]int64{}, uploading: map[string]chan struct{}{}}
 	if _, _, err := net.SplitHostPort(r.addr); err != nil {
 		r.addr = net.JoinHostPort(r.addr, "22")
 	}
@@ -165,6 +186,10 @@ func (opts RemoteOptions) withDefaults() (RemoteOptions, error) {
 	if opts.Dir == "" {
 		opts.Dir = "."
 	}
+	if opts.DoneDir != "" && path.Clean(opts.DoneDir) == path.Clean(opts.Dir) {
+		// Each poll would collect the moved file again, under a new name.
+		return opts, fmt.Errorf("sftp: remote %s: the done folder %q is the folder collected from", opts.Partner, opts.DoneDir)
+	}
 	if opts.UploadDir == "" {
 		opts.UploadDir = "."
 	}
@@ -172,6 +197,9 @@ func (opts RemoteOptions) withDefaults() (RemoteOptions, error) {
 		opts.UploadSuffix = DefaultUploadSuffix
 	}
 	setDefault(&opts.Interval, DefaultPollInterval)
+	if opts.Rules.Completion == folder.StableSize {
+		setDefault(&opts.Rules.StableFor, opts.Interval)
+	}
 	setDefault(&opts.MaxFileSize, DefaultMaxFileSize)
 	setDefault(&opts.DialTimeout, DefaultDialTimeout)
 	setDefault(&opts.MinBackoff, DefaultMinBackoff)
@@ -235,10 +263,10 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // PollOnce lists the remote folder once and collects every file complete
-// by the rules: download, Store, then delete or move to DoneDir. A file
-// whose Store fails stays, for the next poll. Under StableSize a file is
-// complete only once a previous poll saw it the same, so a first poll
-// takes nothing new.
+// by the rules: claim, download, Store, then delete or move to DoneDir. A
+// file whose Store fails stays (claimed), for the next poll. Under
+// StableSize a file is complete only once a previous poll, at least
+// StableFor earlier, saw it the same, so a first poll takes nothing new.
 func (r *Remote) PollOnce(ctx context.Context) error {
 	if r.opts.Sink == nil {
 		return errors.New("sftp: remote has no sink")
@@ -248,49 +276,136 @@ func (r *Remote) PollOnce(ctx context.Context) error {
 	return r.withSession(ctx, r.poll)
 }
 
-// poll is one poll on an open session.
+// claimPrefix starts the name a file is claimed under. It starts with a
+// dot, so that no Pickup takes a claimed file for a new one.
+const claimPrefix = ".edibridge-claim-"
+
+// poll is one poll on an open session: the files claimed before, then the
+// files complete now.
 func (r *Remote) poll(ctx context.Context, sess *remoteSession) error {
 	listing, err := sess.sftp.ReadDir(r.opts.Dir)
 	if err != nil {
 		return fmt.Errorf("list %s: %w", r.opts.Dir, err)
+	}
+	claimed := map[string]bool{}
+	for _, fi := range listing {
+		name, ok := strings.CutPrefix(fi.Name(), claimPrefix)
+		if !ok || !fi.Mode().IsRegular() || ctx.Err() != nil {
+			continue
+		}
+		claimed[name] = true // a new file of the name waits for the next poll
+		if err := r.fetch(ctx, sess, name, r.remotePath(fi.Name()), fi); err != nil {
+			return err
+		}
 	}
 	ready, _ := r.pickup.Complete(listing, time.Now())
 	for _, fi := range ready {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if claimed[fi.Name()] {
+			continue
+		}
 		if err := r.collect(ctx, sess, fi); err != nil {
 			return err
 		}
 	}
-	return nil
+	r.forgetReported(listing)
+	return ctx.Err()
 }
 
-// errChanged says a file's size differed from its listing's: it is still
-// being written, whatever the rules said.
-var errChanged = errors.New("file changed while being downloaded")
+func (r *Remote) remotePath(name string) string { return path.Join(r.opts.Dir, name) }
 
-// collect downloads, stores and removes one file. It returns an error only
-// for what makes the session suspect; a file that cannot be stored is
-// logged and left for the next poll.
+// errChanged says a file is not what its listing said: it is still being
+// written, or was replaced, whatever the rules said.
+var errChanged = errors.New("file changed since the folder was listed")
+
+// collect claims one complete file, then fetches it. It returns an error
+// only for what makes the session suspect; a file that cannot be taken now
+// is logged and left for the next poll.
 func (r *Remote) collect(ctx context.Context, sess *remoteSession, fi fs.FileInfo) error {
 	name := fi.Name()
-	remotePath := path.Join(r.opts.Dir, name)
 	if fi.Size() > r.opts.MaxFileSize {
 		if r.reported[name] != fi.Size() {
 			r.reported[name] = fi.Size()
-			r.log.Error("sftp: remote file too large; left in place", "file", remotePath, "bytes", fi.Size(), "max", r.opts.MaxFileSize)
+			r.log.Error("sftp: remote file too large; left in place", "file", r.remotePath(name), "bytes", fi.Size(), "max", r.opts.MaxFileSize)
 		}
 		return nil
 	}
-	data, err := sess.download(remotePath, fi.Size())
+	source, err := r.claim(sess, fi)
 	switch {
 	case errors.Is(err, errChanged) || errors.Is(err, fs.ErrNotExist):
-		r.pickup.Forget(name) // look at it afresh next time
-		r.log.Info("sftp: remote file changed or vanished; will look again", "file", remotePath, "err", err)
+		r.pickup.Forget(name) // look at it afresh
+		r.log.Info("sftp: remote file changed or vanished; will look again", "file", r.remotePath(name), "err", err)
 		return nil
 	case err != nil:
-		return fmt.Errorf("download %s: %w", remotePath, err)
+		return err
+	}
+	if source != r.remotePath(name) {
+		// Claimed: a file of the name in Dir from now on is a new one. Its
+		// marker goes now, before a new file of the name (and a new
+		// marker) can come. A crash before this leaves a marker older than
+		// any later file, which the Pickup does not count.
+		r.pickup.Forget(name)
+		r.removeMarker(sess, name)
+	}
+	return r.fetch(ctx, sess, name, source, fi)
+}
+
+// claim renames a listed file to its claim name, unless it changed since
+// the listing, and returns where it is to be fetched from: its claim, or
+// the file itself when the server refuses renames or the name is too long
+// to claim.
+func (r *Remote) claim(sess *remoteSession, listed fs.FileInfo) (string, error) {
+	name := listed.Name()
+	from := r.remotePath(name)
+	if sess.claimsRefused.Load() || len(claimPrefix)+len(name) > folder.MaxNameLength {
+		return from, nil
+	}
+	now, err := sess.sftp.Lstat(from)
+	if err != nil {
+		return "", fmt.Errorf("stat %s: %w", from, err)
+	}
+	if !sameListing(listed, now) {
+		return "", errChanged
+	}
+	claimed := r.remotePath(claimPrefix + name)
+	err = sess.sftp.Rename(from, claimed)
+	switch {
+	case err == nil:
+		return claimed, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return "", err
+	case answeredByServer(err):
+		sess.claimsRefused.Store(true)
+		r.log.Warn("sftp: the server refuses to rename files; collecting them in place", "file", from, "err", err)
+		return from, nil
+	}
+	return "", fmt.Errorf("claim %s: %w", from, err)
+}
+
+// sameListing reports whether two looks at a remote file agree: a remote
+// listing tells no inode, only size and time.
+func sameListing(a, b fs.FileInfo) bool {
+	return b.Mode().IsRegular() && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// fetch downloads the file at source, the claim of name or the file name
+// itself, stores it as name, and takes it off the remote. listed is what a
+// listing said of it.
+func (r *Remote) fetch(ctx context.Context, sess *remoteSession, name, source string, listed fs.FileInfo) error {
+	data, err := sess.download(source, listed.Size())
+	switch {
+	case errors.Is(err, errChanged):
+		r.pickup.Forget(name)
+		r.log.Info("sftp: remote file changed while being downloaded; will look again", "file", source, "err", err)
+		r.unclaim(sess, name, source)
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		r.log.Info("sftp: remote file vanished; will look again", "file", source)
+		return nil
+	case err != nil:
+		return fmt.Errorf("download %s: %w", source, err)
 	}
 	receipt, err := r.opts.Sink.Store(ctx, transport.File{
 		Partner:   r.opts.Partner,
@@ -299,10 +414,10 @@ func (r *Remote) collect(ctx context.Context, sess *remoteSession, fi fs.FileInf
 		Key:       folder.Key(name, data),
 		Received:  time.Now(),
 		Data:      data,
-		Meta:      map[string]string{"remote": r.addr, "path": remotePath},
+		Meta:      map[string]string{"remote": r.addr, "path": r.remotePath(name)},
 	})
 	if err != nil {
-		r.log.Error("sftp: could not store a collected file; it stays on the remote", "file", remotePath, "err", err)
+		r.logStoreFailure(ctx, source, err)
 		return ctx.Err()
 	}
 	if err := ctx.Err(); err != nil {
@@ -310,47 +425,117 @@ func (r *Remote) collect(ctx context.Context, sess *remoteSession, fi fs.FileInf
 		// back next time as a duplicate of what was stored.
 		return err
 	}
-	if err := r.finish(sess, name); err != nil {
-		return fmt.Errorf("stored %s as %s, but could not remove it: %w", remotePath, receipt.ID, err)
+	if err := r.finish(sess, name, source, listed); err != nil {
+		return fmt.Errorf("stored %s as %s, but could not take it off the remote: %w", source, receipt.ID, err)
 	}
-	r.pickup.Forget(name)
 	delete(r.reported, name)
-	r.log.Info("sftp: collected", "file", remotePath, "bytes", len(data), "id", receipt.ID, "duplicate", receipt.Duplicate)
+	r.log.Info("sftp: collected", "file", r.remotePath(name), "bytes", len(data), "id", receipt.ID, "duplicate", receipt.Duplicate)
 	return nil
 }
 
-// finish takes a stored file off the remote: moved to DoneDir or deleted,
-// and its ready marker removed.
-func (r *Remote) finish(sess *remoteSession, name string) error {
-	remotePath := path.Join(r.opts.Dir, name)
+// logStoreFailure logs a failed Store: an error, unless the Remote is
+// stopping, which is why a Store is cut short.
+func (r *Remote) logStoreFailure(ctx context.Context, file string, err error) {
+	if ctx.Err() != nil {
+		r.log.Info("sftp: stopped before a collected file was stored; it stays on the remote", "file", file, "err", err)
+		return
+	}
+	r.log.Error("sftp: could not store a collected file; it stays on the remote", "file", file, "err", err)
+}
+
+// unclaim gives a claimed file that changed as it was claimed back its
+// name, if that is free, so that the partner's program (still writing
+// it, or having replaced it) finds it where it left it; otherwise it
+// stays claimed and is collected, as it is then, by the next poll.
+func (r *Remote) unclaim(sess *remoteSession, name, source string) {
+	original := r.remotePath(name)
+	if source == original {
+		return
+	}
+	if _, err := sess.sftp.Lstat(original); !errors.Is(err, fs.ErrNotExist) {
+		r.log.Warn("sftp: a claimed file changed, and its name is taken again; it is collected as it is", "file", source)
+		return
+	}
+	if err := sess.sftp.Rename(source, original); err != nil {
+		r.log.Warn("sftp: cannot give a changed file back its name; it is collected as it is", "file", source, "err", err)
+	}
+}
+
+// finish takes a stored file off the remote: moved to DoneDir or deleted.
+// A file collected in place is taken off only if it is still the one
+// stored, and its ready marker is removed after it.
+func (r *Remote) finish(sess *remoteSession, name, source string, listed fs.FileInfo) error {
+	inPlace := source == r.remotePath(name)
+	if inPlace {
+		now, err := sess.sftp.Lstat(source)
+		if err != nil || !sameListing(listed, now) {
+			r.log.Info("sftp: remote file changed while being stored; left for the next poll", "file", source, "err", err)
+			return nil
+		}
+	}
 	var err error
 	if r.opts.DoneDir == "" {
-		err = sess.sftp.Remove(remotePath)
+		err = sess.sftp.Remove(source)
 	} else {
-		err = sess.moveAside(remotePath, path.Join(r.opts.DoneDir, name))
+		err = sess.moveAside(source, path.Join(r.opts.DoneDir, name))
 	}
 	if err != nil {
 		return err
 	}
-	if r.pickup.Rules().Completion == folder.ReadyMarker {
-		marker := path.Join(r.opts.Dir, r.pickup.Rules().Marker(name))
-		if err := sess.sftp.Remove(marker); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove ready marker: %w", err)
-		}
+	if inPlace {
+		r.removeMarker(sess, name)
 	}
 	return nil
 }
 
+// removeMarker removes the ready marker of name, under ReadyMarker.
+func (r *Remote) removeMarker(sess *remoteSession, name string) {
+	if r.pickup.Rules().Completion != folder.ReadyMarker {
+		return
+	}
+	marker := r.remotePath(r.pickup.Rules().Marker(name))
+	if err := sess.sftp.Remove(marker); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		r.log.Warn("sftp: cannot remove the ready marker", "file", marker, "err", err)
+	}
+}
+
+// forgetReported drops reports of files no longer listed.
+func (r *Remote) forgetReported(listing []fs.FileInfo) {
+	if len(r.reported) == 0 {
+		return
+	}
+	present := make(map[string]bool, len(listing))
+	for _, fi := range listing {
+		present[fi.Name()] = true
+	}
+	for name := range r.reported {
+		if !present[name] {
+			delete(r.reported, name)
+		}
+	}
+}
+
 // Upload delivers data as the file name in UploadDir: written under a
-// temporary name, closed, then renamed, so that the partner never sees it
-// half-written. A file of that name already there is not replaced: Upload
-// fails with an error wrapping fs.ErrExist. Upload returns nil only when
-// the rename succeeded.
+// temporary name of its own, closed, then renamed, so that the partner
+// never sees it half-written. A file of that name already there is not
+// replaced: Upload fails with an error wrapping fs.ErrExist, unless that
+// file has exactly these bytes, which makes the call a retry of an Upload
+// that succeeded, and it succeeds again. Uploads of one name by this
+// Remote take turns. Upload returns nil only when the rename succeeded.
+//
+// On servers whose rename replaces its target (pkg/sftp's, some others,
+// unlike OpenSSH's) a file another program creates under the name between
+// the check and the rename is replaced.
 func (r *Remote) Upload(ctx context.Context, name string, data []byte) error {
 	if err := folder.CheckName(name); err != nil {
 		return fmt.Errorf("sftp: upload to %s: %w", r.addr, err)
 	}
-	err := r.withSession(ctx, func(_ context.Context, sess *remoteSession) error {
+	release, err := r.takeTurn(ctx, name)
+	if err != nil {
+		return fmt.Errorf("sftp: upload %s to %s: %w", name, r.addr, err)
+	}
+	defer release()
+	err = r.withSession(ctx, func(_ context.Context, sess *remoteSession) error {
 		return sess.upload(r.opts.UploadDir, name, r.opts.UploadSuffix, data)
 	})
 	if err != nil {
@@ -358,6 +543,32 @@ func (r *Remote) Upload(ctx context.Context, name string, data []byte) error {
 	}
 	r.log.Info("sftp: delivered", "file", path.Join(r.opts.UploadDir, name), "bytes", len(data))
 	return nil
+}
+
+// takeTurn waits until no other Upload of name is in progress, or ctx
+// ends, and returns what ends this one's turn.
+func (r *Remote) takeTurn(ctx context.Context, name string) (release func(), err error) {
+	for {
+		r.uploadMu.Lock()
+		busy, ok := r.uploading[name]
+		if !ok {
+			done := make(chan struct{})
+			r.uploading[name] = done
+			r.uploadMu.Unlock()
+			return func() {
+				r.uploadMu.Lock()
+				delete(r.uploading, name)
+				r.uploadMu.Unlock()
+				close(done)
+			}, nil
+		}
+		r.uploadMu.Unlock()
+		select {
+		case <-busy:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // Close closes the connection, if any; the next call makes a new one.

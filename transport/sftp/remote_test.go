@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,11 +148,14 @@ func servePlain(nc net.Conn, config *ssh.ServerConfig, root string) {
 }
 
 // remoteOptions returns options for a Remote collecting from target into
-// sink, polled by hand (PollOnce) unless the test runs it.
+// sink, polled by hand (PollOnce) unless the test runs it. Under
+// StableSize two polls, however close, make a file complete: the tests
+// write the partner's files between the polls, never during one.
 func (target remoteTarget) remoteOptions(sink transport.Sink) RemoteOptions {
 	return RemoteOptions{
 		Partner: "acme", Addr: target.addr, User: target.user, IdentityFile: target.key.file,
 		KnownHostsFile: target.knownHosts, Dir: target.dir, UploadDir: target.uploadDir,
+		Rules:    folder.Rules{StableFor: time.Nanosecond},
 		Interval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 		DialTimeout: testTimeout, Sink: sink,
 	}
@@ -304,7 +308,8 @@ func TestRemoteCrashBetweenStoreAndDeleteGivesNoSecondEntry(t *testing.T) {
 			require.NoError(t, first.PollOnce(crashCtx))
 			require.ErrorIs(t, first.PollOnce(crashCtx), context.Canceled)
 			require.Len(t, sink.Files(), 1)
-			assert.FileExists(t, file, "removed though the poller stopped")
+			claimed := filepath.Join(target.local, claimPrefix+"orders.edi")
+			assert.True(t, fileExists(file) || fileExists(claimed), "removed though the poller stopped")
 			first.Close()
 
 			// The restarted poller collects it again: a duplicate, then removed.
@@ -317,8 +322,14 @@ func TestRemoteCrashBetweenStoreAndDeleteGivesNoSecondEntry(t *testing.T) {
 			assert.Equal(t, int64(2), sink.stores.Load())
 			assert.Equal(t, int64(1), sink.duplicates.Load())
 			assert.NoFileExists(t, file)
+			assert.NoFileExists(t, claimed)
 		})
 	}
+}
+
+func fileExists(file string) bool {
+	_, err := os.Lstat(file)
+	return err == nil
 }
 
 func TestRemoteUploadsUnderATemporaryName(t *testing.T) {
@@ -426,4 +437,180 @@ func TestRemoteRunReconnectsAfterTheServerRestarts(t *testing.T) {
 	case <-time.After(testTimeout):
 		t.Fatal("Run did not return")
 	}
+}
+
+func TestRemoteNeverRemovesAFileItDidNotStore(t *testing.T) {
+	t.Parallel()
+	// The partner renames a new orders.edi into place while the first is
+	// being stored: the new one must be collected too, not deleted unread.
+	target := plainTarget(t)
+	mem := transporttest.NewSink()
+	file := filepath.Join(target.local, "orders.edi")
+	var once sync.Once
+	replacing := transport.SinkFunc(func(ctx context.Context, f transport.File) (transport.Receipt, error) {
+		r, err := mem.Store(ctx, f)
+		once.Do(func() {
+			temp := filepath.Join(target.local, ".orders.edi")
+			appendFile(t, temp, []byte("UNB+second'"))
+			assert.NoError(t, os.Rename(temp, file))
+		})
+		return r, err
+	})
+	opts := target.remoteOptions(replacing)
+	opts.Rules = folder.Rules{Completion: folder.Renamed}
+	r := newRemote(t, opts)
+	appendFile(t, file, []byte("UNB+first'"))
+	ctx := testContext(t)
+	require.NoError(t, r.PollOnce(ctx))
+	require.NoError(t, r.PollOnce(ctx))
+	var stored []string
+	for _, f := range mem.Files() {
+		stored = append(stored, string(f.Data))
+	}
+	assert.Equal(t, []string{"UNB+first'", "UNB+second'"}, stored)
+	assert.Empty(t, folderEntries(t, target.local))
+}
+
+func TestRemoteCollectsFilesClaimedBeforeACrash(t *testing.T) {
+	t.Parallel()
+	target := plainTarget(t)
+	sink := transporttest.NewSink()
+	appendFile(t, filepath.Join(target.local, claimPrefix+"orders.edi"), []byte("UNB+claimed'"))
+	require.NoError(t, newRemote(t, target.remoteOptions(sink)).PollOnce(testContext(t)), "collected at the first poll")
+	require.Len(t, sink.Files(), 1)
+	assert.Equal(t, "orders.edi", sink.Files()[0].Name)
+	assert.Equal(t, folder.Key("orders.edi", []byte("UNB+claimed'")), sink.Files()[0].Key, "the key it had before the crash")
+	assert.Empty(t, folderEntries(t, target.local))
+}
+
+func TestRemoteStableForDefaultsToTheInterval(t *testing.T) {
+	t.Parallel()
+	// Two polls close together (a retry after a failure, a PollOnce) must
+	// not take a file whose writer is only pausing.
+	target := plainTarget(t)
+	sink := transporttest.NewSink()
+	opts := target.remoteOptions(sink)
+	opts.Rules = folder.Rules{}
+	opts.Interval = time.Minute
+	r := newRemote(t, opts)
+	assert.Equal(t, time.Minute, r.pickup.Rules().StableFor)
+	w, err := os.Create(filepath.Join(target.local, "orders.edi"))
+	require.NoError(t, err)
+	defer w.Close()
+	_, err = w.Write([]byte("UNB+half"))
+	require.NoError(t, err)
+	ctx := testContext(t)
+	require.NoError(t, r.PollOnce(ctx))
+	require.NoError(t, r.PollOnce(ctx))
+	assert.Empty(t, sink.Files(), "half a file taken")
+	assert.FileExists(t, filepath.Join(target.local, "orders.edi"))
+}
+
+func TestRemoteRefusesADoneFolderThatIsTheFolderCollected(t *testing.T) {
+	t.Parallel()
+	target := plainTarget(t)
+	for _, c := range []struct{ dir, done string }{{"inbox", "inbox/"}, {"inbox", "./inbox"}, {"", "."}, {"/data/in", "/data/x/../in"}} {
+		opts := target.remoteOptions(transporttest.NewSink())
+		opts.Dir, opts.DoneDir = c.dir, c.done
+		_, err := NewRemote(opts)
+		assert.Error(t, err, "collecting from %q into %q collects every file again, forever", c.dir, c.done)
+	}
+}
+
+func TestRemoteConcurrentUploadsOfOneNameDoNotMix(t *testing.T) {
+	t.Parallel()
+	target := plainTarget(t)
+	r := newRemote(t, target.remoteOptions(transporttest.NewSink()))
+	ctx := testContext(t)
+	a, b := randomBytes(1<<20), randomBytes(1<<20)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Go(func() { errs[0] = r.Upload(ctx, "x.edi", a) })
+	wg.Go(func() { errs[1] = r.Upload(ctx, "x.edi", b) })
+	wg.Wait()
+	uploaded := filepath.Join(filepath.Dir(target.local), "upload")
+	got, err := os.ReadFile(filepath.Join(uploaded, "x.edi"))
+	require.NoError(t, err)
+	switch {
+	case errs[0] == nil:
+		assert.True(t, bytes.Equal(a, got), "a mix of both")
+		assert.ErrorIs(t, errs[1], fs.ErrExist)
+	case errs[1] == nil:
+		assert.True(t, bytes.Equal(b, got), "a mix of both")
+		assert.ErrorIs(t, errs[0], fs.ErrExist)
+	default:
+		t.Fatalf("both failed: %v", errs)
+	}
+	assert.Equal(t, []string{"x.edi"}, folderEntries(t, uploaded), "no temporary file left")
+}
+
+func TestRemoteUploadRetryOfTheSameFileSucceeds(t *testing.T) {
+	t.Parallel()
+	target := plainTarget(t)
+	r := newRemote(t, target.remoteOptions(transporttest.NewSink()))
+	ctx := testContext(t)
+	require.NoError(t, r.Upload(ctx, "desadv.edi", []byte("UNB'")))
+	assert.NoError(t, r.Upload(ctx, "desadv.edi", []byte("UNB'")), "delivered already")
+	assert.ErrorIs(t, r.Upload(ctx, "desadv.edi", []byte("UNB+X")), fs.ErrExist, "same size, other bytes")
+}
+
+func TestRemoteUploadsNamesOfTheLongestLength(t *testing.T) {
+	t.Parallel()
+	// NAME plus a temporary ending must still be a name the server takes.
+	target := plainTarget(t)
+	r := newRemote(t, target.remoteOptions(transporttest.NewSink()))
+	name := strings.Repeat("a", folder.MaxNameLength-4) + ".edi"
+	require.NoError(t, r.Upload(testContext(t), name, []byte("UNB'")))
+	assert.Equal(t, []string{name}, folderEntries(t, filepath.Join(filepath.Dir(target.local), "upload")))
+}
+
+func TestRemoteMovingToTheDoneFolderKeepsEarlierFiles(t *testing.T) {
+	t.Parallel()
+	target := plainTarget(t)
+	require.NoError(t, os.WriteFile(filepath.Join(target.doneLocal, "orders.edi"), []byte("yesterday's"), 0o644))
+	opts := target.remoteOptions(transporttest.NewSink())
+	opts.Rules = folder.Rules{Completion: folder.Renamed}
+	opts.DoneDir = target.doneDir
+	r := newRemote(t, opts)
+	appendFile(t, filepath.Join(target.local, "orders.edi"), []byte("today's"))
+	require.NoError(t, r.PollOnce(testContext(t)))
+	assert.Len(t, folderEntries(t, target.doneLocal), 2)
+	yesterday, err := os.ReadFile(filepath.Join(target.doneLocal, "orders.edi"))
+	require.NoError(t, err)
+	assert.Equal(t, "yesterday's", string(yesterday), "overwritten")
+}
+
+func TestRemoteForgetsReportsOfFilesGone(t *testing.T) {
+	t.Parallel()
+	target := plainTarget(t)
+	opts := target.remoteOptions(transporttest.NewSink())
+	opts.Rules = folder.Rules{Completion: folder.Renamed}
+	opts.MaxFileSize = 4
+	r := newRemote(t, opts)
+	ctx := testContext(t)
+	big := filepath.Join(target.local, "big.edi")
+	appendFile(t, big, []byte("UNB+too long'"))
+	require.NoError(t, r.PollOnce(ctx))
+	assert.Len(t, r.reported, 1)
+	require.NoError(t, os.Remove(big))
+	require.NoError(t, r.PollOnce(ctx))
+	assert.Empty(t, r.reported, "a report kept for every large file ever seen")
+}
+
+func TestRemoteStoppedDuringAStoreIsNoError(t *testing.T) {
+	t.Parallel()
+	target := plainTarget(t)
+	ctx, cancel := context.WithCancel(testContext(t))
+	stopping := transport.SinkFunc(func(ctx context.Context, f transport.File) (transport.Receipt, error) {
+		cancel()
+		return transport.Receipt{}, ctx.Err()
+	})
+	logs := &syncBuffer{}
+	opts := target.remoteOptions(stopping)
+	opts.Rules = folder.Rules{Completion: folder.Renamed}
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	appendFile(t, filepath.Join(target.local, "orders.edi"), []byte("UNB'"))
+	assert.ErrorIs(t, newRemote(t, opts).PollOnce(ctx), context.Canceled)
+	assert.Contains(t, logs.String(), "stopped before a collected file was stored")
+	assert.NotContains(t, logs.String(), "level=ERROR")
 }

@@ -4,31 +4,34 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
+	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pkgsftp "github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
-)
 
-// posixRenameExtension is the OpenSSH extension whose rename replaces the
-// target atomically, as rename(2) does.
-const posixRenameExtension = "posix-rename@openssh.com"
+	"github.com/edibridge/edibridge/transport/folder"
+)
 
 // A remoteSession is one SSH connection with its SFTP client.
 type remoteSession struct {
 	ssh  *ssh.Client
 	sftp *pkgsftp.Client
+	// claimsRefused is set once the server refused to rename a file to
+	// claim it: on this connection, files are collected in place.
+	claimsRefused atomic.Bool
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -92,7 +95,7 @@ func startSession(nc net.Conn, addr string, config *ssh.ClientConfig) (*remoteSe
 // also has an RSA key, known here only by that one, presents a key the
 // file does not name, which fails as a mismatch.
 func hostKeyAlgorithms(hostKeys ssh.HostKeyCallback, addr string) []string {
-	_, probe, err := ed25519.GenerateKey(rand.Reader)
+	_, probe, err := ed25519.GenerateKey(cryptorand.Reader)
 	if err != nil {
 		return nil
 	}
@@ -175,42 +178,68 @@ func (s *remoteSession) download(remotePath string, size int64) ([]byte, error) 
 }
 
 // moveAside renames from to to, or to to with a time suffix when to is
-// taken. Plain Rename is used, since it never replaces a file.
+// taken. It looks first: SSH_FXP_RENAME fails when the target exists on
+// OpenSSH's server, but replaces it on servers that rename as rename(2)
+// does, pkg/sftp's among them.
 func (s *remoteSession) moveAside(from, to string) error {
-	err := s.sftp.Rename(from, to)
-	if err == nil {
-		return nil
-	}
-	if _, statErr := s.sftp.Lstat(to); statErr != nil {
-		return err // not a name clash
-	}
-	return s.sftp.Rename(from, to+"."+time.Now().UTC().Format("20060102T150405.000000000Z"))
-}
-
-// upload writes data to dir/name under the temporary name name+suffix,
-// then renames it: with PosixRename where the server offers it (atomic,
-// like rename(2)), else with Rename.
-func (s *remoteSession) upload(dir, name, suffix string, data []byte) error {
-	final := path.Join(dir, name)
-	temp := final + suffix
-	if _, err := s.sftp.Lstat(final); err == nil {
-		return fmt.Errorf("%s: %w", final, fs.ErrExist)
+	if _, err := s.sftp.Lstat(to); err == nil {
+		to = path.Join(path.Dir(to), folder.FitName(path.Base(to), folder.TimeSuffix(time.Now())))
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	return s.sftp.Rename(from, to)
+}
+
+// errDelivered says the file to upload is there already, with the same
+// bytes: a retry of an upload that succeeded.
+var errDelivered = errors.New("delivered already")
+
+// upload writes data to dir/name under a temporary name of its own (so
+// that two uploads never write one file), then renames it with
+// SSH_FXP_RENAME, which on OpenSSH's server and most others fails rather
+// than replace a file that appeared since the check.
+func (s *remoteSession) upload(dir, name, suffix string, data []byte) error {
+	final := path.Join(dir, name)
+	err := s.checkFree(final, data)
+	if errors.Is(err, errDelivered) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	temp := path.Join(dir, folder.FitName(name, fmt.Sprintf(".%08x%s", rand.Uint32(), suffix)))
 	if err := s.write(temp, data); err != nil {
 		s.sftp.Remove(temp)
 		return err
 	}
-	rename := s.sftp.Rename
-	if _, ok := s.sftp.HasExtension(posixRenameExtension); ok {
-		rename = s.sftp.PosixRename
-	}
-	if err := rename(temp, final); err != nil {
+	if err := s.sftp.Rename(temp, final); err != nil {
 		s.sftp.Remove(temp)
+		switch checkErr := s.checkFree(final, data); {
+		case errors.Is(checkErr, errDelivered):
+			return nil
+		case checkErr != nil:
+			return checkErr // it appeared meanwhile
+		}
 		return fmt.Errorf("rename %s to %s: %w", temp, final, err)
 	}
 	return nil
+}
+
+// checkFree returns nil when there is no file called remotePath,
+// errDelivered when there is one with exactly data, and an error wrapping
+// fs.ErrExist when there is another.
+func (s *remoteSession) checkFree(remotePath string, data []byte) error {
+	fi, err := s.sftp.Lstat(remotePath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if fi.Mode().IsRegular() && fi.Size() == int64(len(data)) {
+		if there, err := s.download(remotePath, fi.Size()); err == nil && bytes.Equal(there, data) {
+			return errDelivered
+		}
+	}
+	return fmt.Errorf("%s: %w", remotePath, fs.ErrExist)
 }
 
 // write creates (or truncates) the remote file and writes data to it; the

@@ -33,6 +33,8 @@ type Server struct {
 	spoolDir string
 	// storeSlots bounds the Stores in progress (Options.MaxConcurrentStores).
 	storeSlots chan struct{}
+	// spool is what is left of Options.MaxSpoolBytes.
+	spool *budget
 	// storeCtx is the parent of every Store: Serve's context without its
 	// cancellation, so that a shutdown lets a started Store finish rather
 	// than failing an upload the client already sent whole. Set by Serve
@@ -42,9 +44,18 @@ type Server struct {
 	// account without a password, so that it takes as long as a real one.
 	noAccountHash func() []byte
 
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	served bool
+	mu            sync.Mutex
+	conns         map[net.Conn]*connState // every connection, to close them at shutdown
+	handshakes    int                     // connections not yet authenticated
+	handshakesOf  map[string]int          // the same, by IP address
+	authenticated int
+	served        bool
+}
+
+// connState is where a connection is in the server's counts.
+type connState struct {
+	ip            string
+	authenticated bool
 }
 
 // NewServer checks opts, loads or generates the host keys, and prepares
@@ -55,17 +66,23 @@ func NewServer(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:          opts,
-		log:           opts.Logger.With("transport", "sftp"),
-		accounts:      map[string]*account{},
-		spoolDir:      filepath.Join(opts.DataDir, "spool"),
-		storeSlots:    make(chan struct{}, opts.MaxConcurrentStores),
-		noAccountHash: sync.OnceValue(dummyPasswordHash),
-		conns:         map[net.Conn]struct{}{},
+		opts:         opts,
+		log:          opts.Logger.With("transport", "sftp"),
+		accounts:     map[string]*account{},
+		spoolDir:     filepath.Join(opts.DataDir, "spool"),
+		storeSlots:   make(chan struct{}, opts.MaxConcurrentStores),
+		conns:        map[net.Conn]*connState{},
+		handshakesOf: map[string]int{},
 	}
 	if err := s.addAccounts(); err != nil {
 		return nil, err
 	}
+	if s.opts, err = s.opts.checkSpool(s.accounts); err != nil {
+		return nil, err
+	}
+	s.spool = &budget{left: s.opts.MaxSpoolBytes}
+	cost := s.highestPasswordCost()
+	s.noAccountHash = sync.OnceValue(func() []byte { return dummyPasswordHash(cost) })
 	if err := s.prepareSpool(); err != nil {
 		return nil, err
 	}
@@ -76,7 +93,9 @@ func NewServer(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// addAccounts checks the accounts and creates their folders.
+// addAccounts checks the accounts and creates their folders. The
+// temporary files of deliveries cut short by a crash are removed from out/:
+// no Deliver is in progress yet.
 func (s *Server) addAccounts() error {
 	for _, a := range s.opts.Accounts {
 		a, keys, err := checkAccount(a, s.opts)
@@ -91,6 +110,9 @@ func (s *Server) addAccounts() error {
 			if err := os.MkdirAll(filepath.Join(acct.dir, sub), 0o750); err != nil {
 				return fmt.Errorf("sftp: account %s: %w", a.User, err)
 			}
+		}
+		if err := acct.outbox().RemoveLeftovers(); err != nil {
+			return fmt.Errorf("sftp: account %s: %w", a.User, err)
 		}
 		s.accounts[a.User] = acct
 	}
@@ -166,8 +188,9 @@ func (s *Server) accept(ctx context.Context, ln net.Listener, wg *sync.WaitGroup
 			return fmt.Errorf("sftp: accept: %w", err)
 		}
 		retry = 5 * time.Millisecond
-		if !s.track(nc) {
-			s.log.Warn("sftp: too many connections; closing", "remote", nc.RemoteAddr().String(), "max", s.opts.MaxConnections)
+		if refused := s.track(nc); refused != "" {
+			s.log.Warn("sftp: "+refused+"; closing", "remote", nc.RemoteAddr().String(),
+				"max", s.opts.MaxHandshakes, "max_per_ip", s.opts.MaxHandshakesPerIP)
 			nc.Close()
 			continue
 		}
@@ -178,21 +201,98 @@ func (s *Server) accept(ctx context.Context, ln net.Listener, wg *sync.WaitGroup
 	}
 }
 
-// track records a new connection, unless there are too many already.
-func (s *Server) track(nc net.Conn) bool {
+// track records a new connection as in its handshake, unless too many
+// are, in all or from its address; it returns why it refused.
+func (s *Server) track(nc net.Conn) (refused string) {
+	ip := remoteIP(nc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.conns) >= s.opts.MaxConnections {
+	switch {
+	case s.handshakes >= s.opts.MaxHandshakes:
+		return "too many connections logging in"
+	case s.handshakesOf[ip] >= s.opts.MaxHandshakesPerIP:
+		return "too many connections logging in from one address"
+	}
+	s.handshakes++
+	s.handshakesOf[ip]++
+	s.conns[nc] = &connState{ip: ip}
+	return ""
+}
+
+// remoteIP is the address a connection comes from, without its port.
+func remoteIP(nc net.Conn) string {
+	addr := nc.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
+// authenticate moves an authenticated connection from the handshake
+// counts to MaxConnections, unless that many are authenticated already.
+func (s *Server) authenticate(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.conns[nc]
+	if st == nil || s.authenticated >= s.opts.MaxConnections {
 		return false
 	}
-	s.conns[nc] = struct{}{}
+	s.leaveHandshake(st)
+	st.authenticated = true
+	s.authenticated++
 	return true
+}
+
+// leaveHandshake takes a connection out of the handshake counts; s.mu is held.
+func (s *Server) leaveHandshake(st *connState) {
+	s.handshakes--
+	if s.handshakesOf[st.ip]--; s.handshakesOf[st.ip] == 0 {
+		delete(s.handshakesOf, st.ip)
+	}
 }
 
 func (s *Server) untrack(nc net.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	st := s.conns[nc]
+	if st == nil {
+		return
+	}
+	if st.authenticated {
+		s.authenticated--
+	} else {
+		s.leaveHandshake(st)
+	}
 	delete(s.conns, nc)
+}
+
+// outbox is the account's out/ folder, as Deliver writes it.
+func (a *account) outbox() folder.Outbox {
+	return folder.Outbox{Dir: filepath.Join(a.dir, outFolder), Perm: 0o640}
+}
+
+// A budget is an amount of bytes shared out, such as the spool's.
+type budget struct {
+	mu   sync.Mutex
+	left int64
+}
+
+// take takes n bytes, unless fewer are left.
+func (b *budget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.left {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+// give returns n bytes taken.
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.left += n
 }
 
 // closeConns closes every connection, ending its handler.
@@ -218,6 +318,10 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	defer sc.Close()
 	acct := s.accounts[sc.Permissions.Extensions[userExtension]]
+	if !s.authenticate(nc) {
+		s.log.Warn("sftp: too many connections; closing", "user", acct.User, "remote", remote, "max", s.opts.MaxConnections)
+		return
+	}
 	if !acct.enter() {
 		s.log.Warn("sftp: too many connections for the account; closing", "user", acct.User, "remote", remote, "max", acct.MaxConnections)
 		return
@@ -301,14 +405,15 @@ func sleep(ctx context.Context, d time.Duration) error {
 // partner to download: atomically (a download never sees part of it) and
 // durably (it is synced before Deliver returns). A file of that name not
 // yet fetched is never replaced: Deliver fails with an error wrapping
-// fs.ErrExist, and the caller picks another name.
+// fs.ErrExist, and the caller picks another name; unless the file there
+// has exactly these bytes, which makes the call a retry of a Deliver that
+// succeeded, and it succeeds again.
 func (s *Server) Deliver(ctx context.Context, user, name string, data []byte) error {
 	acct, ok := s.accounts[user]
 	if !ok {
 		return fmt.Errorf("sftp: deliver %s: no account %q", name, user)
 	}
-	box := folder.Outbox{Dir: filepath.Join(acct.dir, outFolder), Perm: 0o640}
-	if err := box.Write(ctx, name, data); err != nil {
+	if err := acct.outbox().Write(ctx, name, data); err != nil {
 		return fmt.Errorf("sftp: deliver to %s: %w", user, err)
 	}
 	return nil

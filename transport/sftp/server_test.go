@@ -3,14 +3,19 @@ package sftp
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	pkgsftp "github.com/pkg/sftp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -438,7 +443,7 @@ func TestShutdownLetsAStoreInProgressFinish(t *testing.T) {
 	select {
 	case <-ts.done:
 		t.Fatal("Serve returned with a Store in progress")
-	default:
+	case <-time.After(200 * time.Millisecond): // long enough for Serve to have returned, had it not waited
 	}
 	close(release)
 	select {
@@ -454,6 +459,10 @@ func TestShutdownLetsAStoreInProgressFinish(t *testing.T) {
 func TestHostKeysAreGeneratedOnceAndKept(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "keys")
+	// A .pub left from a key whose private half was deleted.
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	stale := newClientKey(t).authorized
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ssh_host_ed25519_key.pub"), []byte(stale), 0o644))
 	opts := Options{DataDir: t.TempDir(), HostKeyDir: dir, Sink: transporttest.NewSink(), Accounts: []Account{testAccount("acme", newClientKey(t))}}
 	first, err := NewServer(t.Context(), opts)
 	require.NoError(t, err)
@@ -471,6 +480,9 @@ func TestHostKeysAreGeneratedOnceAndKept(t *testing.T) {
 		assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm(), name)
 		assert.FileExists(t, filepath.Join(dir, name+".pub"))
 	}
+	pub, err := os.ReadFile(filepath.Join(dir, "ssh_host_ed25519_key.pub"))
+	require.NoError(t, err)
+	assert.Equal(t, string(ssh.MarshalAuthorizedKey(first.HostKeys()[0])), string(pub), "the .pub of another key")
 }
 
 func TestOptionsAreChecked(t *testing.T) {
@@ -490,6 +502,7 @@ func TestOptionsAreChecked(t *testing.T) {
 		"not a key":          func(o *Options) { o.Accounts[0].AuthorizedKeys = "ssh-ed25519 AAAA" },
 		"not a bcrypt hash":  func(o *Options) { o.Accounts[0].PasswordHash = "secret" },
 		"negative file size": func(o *Options) { o.MaxFileSize = -1 },
+		"spool below a file": func(o *Options) { o.MaxSpoolBytes = 1000; o.Accounts[0].MaxFileSize = 2000 },
 	} {
 		opts := base()
 		change(&opts)
@@ -565,4 +578,300 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 		t.Fatal("an idle connection stayed open")
 	}
 	eventually(t, "logged", func() bool { return strings.Contains(ts.logs.String(), "connection closed after idling") })
+}
+
+func TestUploadWithAnEndingNotHeldIsStoredAtClose(t *testing.T) {
+	t.Parallel()
+	// ".tmp" is held only for accounts that ask: a client whose real file
+	// names end so would be told at close that the file arrived, and the
+	// file would then be dropped, never renamed.
+	key, tmpKey := newClientKey(t), newClientKey(t)
+	holding := testAccount("holding", tmpKey)
+	holding.HoldSuffixes = []string{".tmp"}
+	ts := startServer(t, Options{Accounts: []Account{testAccount("acme", key), holding}})
+
+	client, sc, err := ts.dial(t, "acme", ssh.PublicKeys(key.signer))
+	require.NoError(t, err)
+	f, err := sc.Create("/in/ORDERS_0001.tmp")
+	require.NoError(t, err)
+	_, err = f.Write([]byte("UNB+real file'"))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	client.Close()
+	require.Len(t, ts.sink.Files(), 1, "stored when the client was told so")
+	assert.Equal(t, "ORDERS_0001.tmp", ts.sink.Files()[0].Name)
+
+	// Held for the account that asks, and dropped loudly when never renamed.
+	client, sc, err = ts.dial(t, "holding", ssh.PublicKeys(tmpKey.signer))
+	require.NoError(t, err)
+	f, err = sc.Create("/in/invoic.edi.tmp")
+	require.NoError(t, err)
+	_, err = f.Write([]byte("UNB'"))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	client.Close()
+	eventually(t, "the held upload discarded", func() bool {
+		return strings.Contains(ts.logs.String(), "level=WARN msg=\"sftp: discarding an upload held under a temporary name")
+	})
+	assert.Len(t, ts.sink.Files(), 1)
+}
+
+func TestUnauthenticatedConnectionsDoNotLockOutPartners(t *testing.T) {
+	t.Parallel()
+	key := newClientKey(t)
+	ts := startServer(t, Options{Accounts: []Account{testAccount("acme", key)}, MaxConnections: 2, MaxHandshakesPerIP: 3})
+	// Silent sockets from another address: as many as one address may
+	// have in handshake, and one more, which is closed at once.
+	from := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: testTimeout}
+	for range 3 {
+		c, err := from.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Skipf("SKIPPED: cannot connect from 127.0.0.2: %v", err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	extra, err := from.Dial("tcp", ts.addr)
+	require.NoError(t, err)
+	defer extra.Close()
+	require.NoError(t, extra.SetReadDeadline(time.Now().Add(testTimeout)))
+	banner, err := io.ReadAll(extra)
+	require.NoError(t, err, "closed at once")
+	assert.Empty(t, banner, "a fourth connection in handshake from one address")
+
+	// As many silent sockets as MaxConnections, from the partner's address.
+	for range 2 {
+		c, err := net.Dial("tcp", ts.addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+	}
+	_, _, err = ts.dial(t, "acme", ssh.PublicKeys(key.signer))
+	assert.NoError(t, err, "a partner locked out by sockets that never log in")
+	assert.Contains(t, ts.logs.String(), "too many connections logging in from one address")
+}
+
+func TestUploadWithGapsIsRefused(t *testing.T) {
+	t.Parallel()
+	// One byte at the end of an otherwise unwritten file: storing it would
+	// read a file of nothing, as large as the limit, into memory.
+	key := newClientKey(t)
+	acct := testAccount("acme", key)
+	acct.MaxFileSize = 1 << 20
+	ts := startServer(t, Options{Accounts: []Account{acct}})
+	sc := ts.mustDial(t, "acme", key)
+	f, err := sc.Create("/in/sparse.edi")
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte{1}, acct.MaxFileSize-1)
+	require.NoError(t, err)
+	assert.Error(t, f.Close())
+	assert.Zero(t, len(ts.sink.Files()), "stored")
+	assert.Contains(t, ts.logs.String(), "parts of the file were never written")
+}
+
+func TestUploadsWaitingToBeStoredAreNotReadIntoMemory(t *testing.T) {
+	// Not parallel: it measures the heap, which other tests would fill.
+	const n, size = 8, 4 << 20
+	key := newClientKey(t)
+	acct := testAccount("acme", key)
+	acct.MaxConnections = n + 1
+	release := make(chan struct{})
+	mem := transporttest.NewSink()
+	blocking := transport.SinkFunc(func(ctx context.Context, f transport.File) (transport.Receipt, error) {
+		<-release
+		return mem.Store(ctx, f)
+	})
+	ts := startServer(t, Options{Accounts: []Account{acct}, Sink: blocking, MaxConcurrentStores: 1, MaxFileSize: size})
+	payload := randomBytes(size)
+	var files []*pkgsftp.File
+	for i := range n {
+		f, err := ts.mustDial(t, "acme", key).Create(fmt.Sprintf("/in/f%d.edi", i))
+		require.NoError(t, err)
+		_, err = f.Write(payload)
+		require.NoError(t, err)
+		files = append(files, f)
+	}
+	before := liveHeap()
+	var closes sync.WaitGroup
+	for _, f := range files {
+		closes.Go(func() { assert.NoError(t, f.Close()) })
+	}
+	watcher := ts.mustDial(t, "acme", key)
+	eventually(t, "every upload closed", func() bool {
+		infos, err := watcher.ReadDir("/in")
+		closed := 0
+		for _, fi := range infos {
+			if !fi.ModTime().IsZero() {
+				closed++
+			}
+		}
+		return err == nil && closed == n
+	})
+	// What a close reads, it reads at once: a while after the last close
+	// the heap shows it, if it is there.
+	grown := int64(0)
+	for deadline := time.Now().Add(300 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		grown = max(grown, liveHeap()-before)
+	}
+	close(release)
+	closes.Wait()
+	assert.Equal(t, n, len(mem.Files()))
+	assert.Less(t, grown, int64(3*size), "%d MiB held for %d uploads with one store at a time", grown>>20, n)
+}
+
+// liveHeap is the heap in use after a collection, in bytes.
+func liveHeap() int64 {
+	runtime.GC()
+	var stats runtime.MemStats
+	runtime.ReadMemStats(&stats)
+	return int64(stats.HeapAlloc)
+}
+
+func TestSpoolBudgetBoundsUploadsInProgress(t *testing.T) {
+	t.Parallel()
+	key := newClientKey(t)
+	acct := testAccount("acme", key)
+	acct.MaxFileSize = 60_000
+	ts := startServer(t, Options{Accounts: []Account{acct}, MaxSpoolBytes: 100_000})
+	sc := ts.mustDial(t, "acme", key)
+	first, err := sc.Create("/in/first.edi")
+	require.NoError(t, err)
+	_, err = first.Write(randomBytes(60_000))
+	require.NoError(t, err)
+
+	second, err := sc.Create("/in/second.edi")
+	require.NoError(t, err)
+	_, err = second.Write(randomBytes(60_000))
+	assert.Error(t, err, "beyond the spool's budget")
+	assert.Error(t, second.Close())
+	assert.Contains(t, ts.logs.String(), "the spool is full")
+
+	require.NoError(t, first.Close())
+	third, err := sc.Create("/in/third.edi")
+	require.NoError(t, err)
+	_, err = third.Write(randomBytes(60_000))
+	require.NoError(t, err, "a stored upload gives its room back")
+	require.NoError(t, third.Close())
+	assert.Equal(t, 2, len(ts.sink.Files()))
+}
+
+func TestSetstatAfterCloseIsAccepted(t *testing.T) {
+	t.Parallel()
+	// WinSCP keeps a file's time by default: it sets it after the close,
+	// when the upload is stored and gone from in/.
+	key := newClientKey(t)
+	ts := startServer(t, Options{Accounts: []Account{testAccount("acme", key)}})
+	sc := ts.mustDial(t, "acme", key)
+	f, err := sc.Create("/in/orders.edi")
+	require.NoError(t, err)
+	_, err = f.Write([]byte("UNB'"))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	assert.NoError(t, sc.Chtimes("/in/orders.edi", time.Now(), time.Now()))
+	assert.NoError(t, sc.Chmod("/in/orders.edi", 0o644))
+	assert.Error(t, sc.Chmod("/in/.hidden", 0o644), "a name no upload can have")
+	assert.Error(t, sc.Chmod("/elsewhere/orders.edi", 0o644))
+	assert.Len(t, ts.sink.Files(), 1)
+}
+
+func TestOnlyADownloadOfEveryByteArchives(t *testing.T) {
+	t.Parallel()
+	key := newClientKey(t)
+	acct := testAccount("acme", key)
+	acct.ArchiveAfterDownload = true
+	dataDir := t.TempDir()
+	ts := startServer(t, Options{DataDir: dataDir, Accounts: []Account{acct}})
+	data := randomBytes(100_000)
+	require.NoError(t, ts.Deliver(t.Context(), "acme", "big.edi", data))
+	outFile := filepath.Join(dataDir, "partners", "acme", "out", "big.edi")
+	sc := ts.mustDial(t, "acme", key)
+
+	f, err := sc.Open("/out/big.edi")
+	require.NoError(t, err)
+	_, err = f.ReadAt(make([]byte, 10), int64(len(data))-10)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	assert.FileExists(t, outFile, "archived after the last 10 bytes alone were read")
+
+	f, err = sc.Open("/out/big.edi")
+	require.NoError(t, err)
+	half := len(data) / 2
+	tail, head := make([]byte, len(data)-half), make([]byte, half)
+	_, err = f.ReadAt(tail, int64(half)) // the end first, then the start
+	require.NoError(t, err)
+	_, err = f.ReadAt(head, 0)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	assert.True(t, bytes.Equal(data, append(head, tail...)))
+	assert.NoFileExists(t, outFile, "every byte was read")
+	assert.FileExists(t, filepath.Join(dataDir, "partners", "acme", "archive", "big.edi"))
+}
+
+func TestDeliverRetryOfTheSameFileSucceeds(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Options{Accounts: []Account{testAccount("acme", newClientKey(t))}})
+	require.NoError(t, ts.Deliver(t.Context(), "acme", "desadv.edi", []byte("UNB'")))
+	assert.NoError(t, ts.Deliver(t.Context(), "acme", "desadv.edi", []byte("UNB'")), "delivered already")
+	assert.ErrorIs(t, ts.Deliver(t.Context(), "acme", "desadv.edi", []byte("UNB+other'")), fs.ErrExist)
+}
+
+func TestDeliveriesCutShortByACrashAreCleanedAtStart(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	out := filepath.Join(dataDir, "partners", "acme", "out")
+	require.NoError(t, os.MkdirAll(out, 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(out, ".edibridge-4711.tmp"), []byte("UNB+ha"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(out, "waiting.edi"), []byte("UNB'"), 0o600))
+	startServer(t, Options{DataDir: dataDir, Accounts: []Account{testAccount("acme", newClientKey(t))}})
+	assert.Equal(t, []string{"waiting.edi"}, folderEntries(t, out))
+}
+
+func TestUnknownUsersCostTheSlowestPasswordCheck(t *testing.T) {
+	t.Parallel()
+	fast, err := bcrypt.GenerateFromPassword([]byte("a"), bcrypt.MinCost)
+	require.NoError(t, err)
+	slow, err := bcrypt.GenerateFromPassword([]byte("b"), bcrypt.MinCost+2)
+	require.NoError(t, err)
+	s, err := NewServer(t.Context(), Options{DataDir: t.TempDir(), HostKeyDir: sharedHostKeys, Sink: transporttest.NewSink(),
+		Accounts: []Account{{User: "fast", PasswordHash: string(fast)}, {User: "slow", PasswordHash: string(slow)}}})
+	require.NoError(t, err)
+	cost, err := bcrypt.Cost(s.noAccountHash())
+	require.NoError(t, err)
+	assert.Equal(t, bcrypt.MinCost+2, cost, "the time of a login tells whether the account exists")
+}
+
+func TestGoClientCannotLeaveTheTree(t *testing.T) {
+	t.Parallel()
+	key := newClientKey(t)
+	dataDir := t.TempDir()
+	ts := startServer(t, Options{DataDir: dataDir, Accounts: []Account{testAccount("acme", key), testAccount("bolt", newClientKey(t))}})
+	require.NoError(t, ts.Deliver(t.Context(), "bolt", "secret.edi", []byte("bolt's")))
+	sc := ts.mustDial(t, "acme", key)
+	for _, p := range []string{
+		"/../../partners/bolt/out/secret.edi", "/out/../../bolt/out/secret.edi", "../bolt/out/secret.edi",
+		"/out/\x00../../bolt", "/out/" + strings.Repeat("a", 4000), `/out/..\..\bolt\out\secret.edi`,
+		"/out/.edibridge-1.tmp", "//out//secret.edi", "/out/secret.edi/", "/host-keys/ssh_host_ed25519_key", "/spool",
+	} {
+		_, err := sc.Stat(p)
+		assert.Error(t, err, "stat %q", p)
+		_, err = sc.Lstat(p)
+		assert.Error(t, err, "lstat %q", p)
+		if f, err := sc.Open(p); assert.Error(t, err, "open %q", p) == false {
+			f.Close()
+		}
+		assert.Error(t, sc.Chtimes(p, time.Now(), time.Now()), "setstat %q", p)
+		_, err = sc.ReadLink(p)
+		assert.Error(t, err, "readlink %q", p)
+		_, err = sc.ReadDir(p)
+		assert.Error(t, err, "readdir %q", p)
+		assert.Error(t, sc.PosixRename("/in/x.filepart", p), "posix-rename to %q", p)
+		assert.Error(t, sc.Remove(p), "remove %q", p)
+		if real, err := sc.RealPath(p); err == nil {
+			assert.NotContains(t, real, dataDir, "realpath %q", p)
+		}
+	}
+	for _, p := range []string{"/in/a\x00b.edi", "/in/" + strings.Repeat("é", 200), "/in/x\u202e.edi", "/in/CON.edi"} {
+		if f, err := sc.Create(p); assert.Error(t, err, "create %q", p) == false {
+			f.Close()
+		}
+	}
+	assert.Empty(t, ts.sink.Files())
 }

@@ -145,7 +145,9 @@ func (c *conn) discardHeld() {
 	c.held = nil
 	c.mu.Unlock()
 	for u := range held {
-		c.log.Info("sftp: discarding an upload never renamed", "file", u.name)
+		// The client was told at its close that the upload arrived: if the
+		// name was its real one, the file is lost to it. Worth a warning.
+		c.log.Warn("sftp: discarding an upload held under a temporary name and never renamed", "file", u.name, "bytes", u.info(u.name).Size())
 		u.discard()
 	}
 }

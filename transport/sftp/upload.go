@@ -2,9 +2,7 @@ package sftp
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -29,11 +27,13 @@ type upload struct {
 	spool *os.File
 	limit int64
 
-	mu      sync.Mutex
-	size    int64     // the highest offset written
-	failed  error     // a write failed or the transfer broke off: never stored
-	closed  time.Time // when the client closed it, for a held upload
-	settled bool      // stored, refused or discarded: the spool is gone
+	mu       sync.Mutex
+	size     int64      // the highest offset written
+	written  byteRanges // the bytes written: a file with gaps is not whole
+	reserved int64      // bytes of the server's spool budget taken
+	failed   error      // a write failed or the transfer broke off: never stored
+	closed   time.Time  // when the client closed it, for a held upload
+	settled  bool       // stored, refused or discarded: the spool is gone
 }
 
 // startUpload registers an upload to in/name, refusing a name that is
@@ -97,17 +97,28 @@ func (a *account) listPending() []os.FileInfo {
 	return infos
 }
 
-// WriteAt writes to the spool file, refusing to go beyond the size limit.
+// WriteAt writes to the spool file, refusing to go beyond the size limit
+// or the spool's budget.
 func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > u.limit || int64(len(p)) > u.limit-off { // written so as not to overflow
 		err := fmt.Errorf("in/%s: larger than the %d bytes allowed: %w", u.name, u.limit, pkgsftp.ErrSSHFxFailure)
 		u.fail(err)
 		return 0, err
 	}
+	if err := u.reserve(off + int64(len(p))); err != nil {
+		u.fail(err)
+		return 0, err
+	}
 	n, err := u.spool.WriteAt(p, off)
 	u.mu.Lock()
 	u.size = max(u.size, off+int64(n))
+	scattered := !u.written.add(off, int64(n))
 	u.mu.Unlock()
+	if scattered {
+		err := fmt.Errorf("in/%s: written in more than %d separate pieces: %w", u.name, maxRanges, pkgsftp.ErrSSHFxFailure)
+		u.fail(err)
+		return 0, err
+	}
 	if err != nil {
 		u.conn.log.Error("sftp: cannot write the spool file", "file", u.name, "err", err)
 		err = fmt.Errorf("edibridge cannot take uploads now: %w", pkgsftp.ErrSSHFxFailure)
@@ -115,6 +126,22 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+// reserve takes from the server's spool budget what the upload needs to
+// reach size bytes, beyond what it took already.
+func (u *upload) reserve(size int64) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if size <= u.reserved {
+		return nil
+	}
+	if !u.conn.server.spool.take(size - u.reserved) {
+		u.conn.log.Warn("sftp: the spool is full; refusing a write", "file", u.name, "max", u.conn.server.opts.MaxSpoolBytes)
+		return fmt.Errorf("edibridge has no room for uploads now; send the file again later: %w", pkgsftp.ErrSSHFxFailure)
+	}
+	u.reserved = size
+	return nil
 }
 
 // TransferError is called by the request server when the connection
@@ -139,6 +166,11 @@ func (u *upload) Close() error {
 	now := time.Now()
 	u.mu.Lock()
 	failed := u.failed
+	if failed == nil && !u.written.covers(u.size) {
+		// Bytes were written past others never written: not a file anyone
+		// sent whole, and storing it would read gaps of nothing.
+		failed = fmt.Errorf("in/%s: parts of the file were never written; send it again: %w", u.name, pkgsftp.ErrSSHFxFailure)
+	}
 	u.closed = now
 	u.mu.Unlock()
 	if failed != nil {
@@ -146,7 +178,7 @@ func (u *upload) Close() error {
 		u.discard()
 		return failed
 	}
-	if u.conn.server.opts.holds(u.name) {
+	if u.conn.acct.holds(u.name) {
 		u.conn.hold(u)
 		return nil
 	}
@@ -182,6 +214,11 @@ func (u *upload) discard() {
 	}
 	u.spool.Close()
 	os.Remove(u.spool.Name())
+	u.mu.Lock()
+	reserved := u.reserved
+	u.reserved = 0
+	u.mu.Unlock()
+	u.conn.server.spool.give(reserved)
 	u.conn.acct.release(u.name, u)
 	u.conn.closeFile()
 }
@@ -197,12 +234,30 @@ func (u *upload) info(name string) os.FileInfo {
 // (whole) at the time given, and returns the error for the client: nil
 // only once the Sink has it.
 func (c *conn) store(name string, u *upload, received time.Time) error {
-	data, err := u.contents()
+	var receipt transport.Receipt
+	var size int
+	err := c.server.withStoreSlot(func(ctx context.Context) (err error) {
+		receipt, size, err = c.storeSpooled(ctx, name, u, received)
+		return err
+	})
 	if err != nil {
-		c.log.Error("sftp: cannot read the spool file", "file", name, "err", err)
+		c.log.Error("sftp: could not store the upload; the client is told to resend", "file", name, "bytes", u.info(name).Size(), "err", err)
 		return errStoreFailed
 	}
-	f := transport.File{
+	c.log.Info("sftp: upload stored", "file", name, "bytes", size, "id", receipt.ID, "duplicate", receipt.Duplicate)
+	return nil
+}
+
+// storeSpooled reads the upload's spool file and stores it. It is called
+// with a store slot taken, and reads only then: the slots bound the
+// memory of the uploads being stored, and uploads waiting for a slot take
+// none.
+func (c *conn) storeSpooled(ctx context.Context, name string, u *upload, received time.Time) (transport.Receipt, int, error) {
+	data, err := u.contents()
+	if err != nil {
+		return transport.Receipt{}, 0, fmt.Errorf("read the spool file: %w", err)
+	}
+	receipt, err := c.server.opts.Sink.Store(ctx, transport.File{
 		Partner:   c.acct.Partner,
 		Transport: "sftp",
 		Name:      name,
@@ -210,14 +265,8 @@ func (c *conn) store(name string, u *upload, received time.Time) error {
 		Received:  received,
 		Data:      data,
 		Meta:      map[string]string{"user": c.acct.User, "remote": c.remote},
-	}
-	receipt, err := c.server.store(f)
-	if err != nil {
-		c.log.Error("sftp: could not store the upload; the client is told to resend", "file", name, "bytes", len(data), "err", err)
-		return errStoreFailed
-	}
-	c.log.Info("sftp: upload stored", "file", name, "bytes", len(data), "id", receipt.ID, "duplicate", receipt.Duplicate)
-	return nil
+	})
+	return receipt, len(data), err
 }
 
 // contents reads the spool file whole.
@@ -226,23 +275,24 @@ func (u *upload) contents() ([]byte, error) {
 	size := u.size
 	u.mu.Unlock()
 	data := make([]byte, size)
-	if _, err := u.spool.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	if _, err := u.spool.ReadAt(data, 0); err != nil {
+		// Short of size, even at its end: the spool lost bytes.
+		return nil, fmt.Errorf("%d bytes expected: %w", size, err)
 	}
 	return data, nil
 }
 
-// store calls the Sink, within the bounds of MaxConcurrentStores and
-// StoreTimeout. Its context is detached from Serve's, so a shutdown lets
-// it finish.
-func (s *Server) store(f transport.File) (transport.Receipt, error) {
+// withStoreSlot runs fn once one of the MaxConcurrentStores slots is free,
+// with a context that ends after StoreTimeout (waiting included). The
+// context is detached from Serve's, so a shutdown lets a store finish.
+func (s *Server) withStoreSlot(fn func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(s.storeCtx, s.opts.StoreTimeout)
 	defer cancel()
 	select {
 	case s.storeSlots <- struct{}{}:
 		defer func() { <-s.storeSlots }()
 	case <-ctx.Done():
-		return transport.Receipt{}, fmt.Errorf("waiting to store: %w", ctx.Err())
+		return fmt.Errorf("waiting to store: %w", ctx.Err())
 	}
-	return s.opts.Sink.Store(ctx, f)
+	return fn(ctx)
 }
