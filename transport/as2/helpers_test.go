@@ -133,6 +133,9 @@ func newLoop(t testing.TB, send SendOptions, tweak func(*ReceiverOptions)) *loop
 		require.NoError(t, r.Close(context.Background()))
 	})
 	l.a.Send.URL = l.server.URL + "/as2"
+	// B would send to A at the same endpoint: the host an unsigned
+	// message's asynchronous MDN may go to.
+	l.b.Send.URL = l.a.Send.URL
 	if l.a.Send.MDN == MDNAsync {
 		l.a.Send.AsyncMDNURL = l.server.URL + "/as2?mdn=1"
 	}

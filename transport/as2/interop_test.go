@@ -128,7 +128,10 @@ type peerReceiver struct {
 func (k *peerKit) receiver(t *testing.T) *peerReceiver {
 	t.Helper()
 	profile := func(name, from, to string) *Partner {
-		return &Partner{Name: name, AS2ID: from, OurAS2ID: to, Certificate: k.peerA.cert, OurCertificate: k.peerB.cert, OurKey: k.peerB.key}
+		// The peer's own endpoint is on this host: its unsigned messages'
+		// asynchronous MDNs may go here.
+		return &Partner{Name: name, AS2ID: from, OurAS2ID: to, Certificate: k.peerA.cert, OurCertificate: k.peerB.cert, OurKey: k.peerB.key,
+			Send: SendOptions{URL: "http://127.0.0.1:4080/as2"}}
 	}
 	strict := profile("strict", "STRICT", "PEERB")
 	strict.RequireSigned = true

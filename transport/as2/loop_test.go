@@ -341,7 +341,9 @@ func TestAsyncMDNIsRetried(t *testing.T) {
 func TestAsyncMDNGivenUpIsReported(t *testing.T) {
 	failed := make(chan string, 1)
 	url := partnerAnswering(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusNotFound) })
-	l := newLoop(t, SendOptions{MDN: MDNAsync}, func(o *ReceiverOptions) {
+	// Signed: the signature lets the MDN go to a URL of the message's
+	// choosing.
+	l := newLoop(t, SendOptions{Sign: crypto.SHA256, MDN: MDNAsync}, func(o *ReceiverOptions) {
 		o.MDNAttempts = 2
 		o.OnMDNFailure = func(partner, id string, err error) { failed <- partner + " " + id + " " + err.Error() }
 	})

@@ -112,7 +112,12 @@ func parseMDNRequest(to, options, url string) mdnRequest {
 		}
 		// value is "importance, v1, v2, ..."; the importance is
 		// "required" or "optional", and this receiver honours both.
-		values := strings.Split(value, ",")[1:]
+		// Some senders leave the importance out.
+		values := strings.Split(value, ",")
+		switch strings.ToLower(strings.TrimSpace(values[0])) {
+		case "required", "optional":
+			values = values[1:]
+		}
 		switch strings.ToLower(strings.TrimSpace(name)) {
 		case "signed-receipt-protocol":
 			for _, v := range values {

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net/textproto"
+	"strconv"
 	"strings"
 )
 
@@ -41,8 +42,25 @@ func parseEntity(raw []byte) (entity, error) {
 	if err != nil {
 		return e, fmt.Errorf("MIME header: %w", err)
 	}
-	e.header = h
+	e.header = trimHeaderNames(h)
 	return e, nil
+}
+
+// trimHeaderNames files values under names written with white space before
+// the colon ("Content-Type : ..."), which textproto keeps in the name, under
+// the name itself: read as an unknown header, the Content-Type would be
+// taken for text/plain.
+func trimHeaderNames(h textproto.MIMEHeader) textproto.MIMEHeader {
+	for k, vs := range h {
+		name := strings.TrimRight(k, " \t")
+		if name == k {
+			continue
+		}
+		delete(h, k)
+		name = textproto.CanonicalMIMEHeaderKey(name)
+		h[name] = append(h[name], vs...)
+	}
+	return h
 }
 
 // splitHeader returns the header block (without the empty line) and the
@@ -79,10 +97,58 @@ func parseMediaType(v string) (string, map[string]string, error) {
 		return "text/plain", map[string]string{}, nil
 	}
 	mt, params, err := mime.ParseMediaType(v)
+	if errors.Is(err, mime.ErrInvalidMediaParameter) {
+		// Java mail stacks write boundaries like ----=_Part_0_1.2
+		// unquoted, which RFC 2045 forbids and every AS2 peer accepts.
+		params, err = lenientParams(v)
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("Content-Type %q: %w", v, err)
 	}
 	return mt, params, nil
+}
+
+// lenientParams reads the parameters of a media type whose unquoted values
+// hold special characters: each is name=value up to the next semicolon
+// outside quotes.
+func lenientParams(v string) (map[string]string, error) {
+	params := map[string]string{}
+	_, rest, _ := strings.Cut(v, ";")
+	for rest != "" {
+		var param string
+		param, rest = cutParam(rest)
+		name, value, ok := strings.Cut(param, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || name == "" {
+			if strings.TrimSpace(param) == "" {
+				continue
+			}
+			return nil, fmt.Errorf("%w: %q", mime.ErrInvalidMediaParameter, param)
+		}
+		value = strings.TrimSpace(value)
+		if uq, err := strconv.Unquote(value); err == nil && strings.HasPrefix(value, `"`) {
+			value = uq
+		}
+		params[name] = value
+	}
+	return params, nil
+}
+
+// cutParam returns the text up to the first semicolon outside quotes, and
+// what follows it.
+func cutParam(s string) (param, rest string) {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '"':
+			quoted = !quoted
+		case s[i] == '\\' && quoted:
+			i++
+		case s[i] == ';' && !quoted:
+			return s[:i], s[i+1:]
+		}
+	}
+	return s, ""
 }
 
 // decodedBody undoes the entity's Content-Transfer-Encoding. No encoding

@@ -146,3 +146,28 @@ func TestASCIIText(t *testing.T) {
 	assert.Equal(t, "caf?? ok\r\n --B", asciiText("caf\xc3\xa9 ok\n--B"))
 	assert.Equal(t, "-", asciiText(""))
 }
+
+// Header lines real senders write and RFC 5322 frowns upon: an 8-bit file
+// name, a space before the colon, and Java mail's unquoted boundary with
+// an equals sign.
+func TestLenientMIME(t *testing.T) {
+	for _, raw := range []string{
+		"Content-Type: application/EDIFACT\r\nContent-Disposition: attachment; filename=\"M\xfcller.edi\"\r\n\r\nUNA",
+		"Content-Type : application/EDIFACT\r\n\r\nUNA",
+	} {
+		e, err := parseEntity([]byte(raw))
+		require.NoError(t, err, "%q", raw)
+		mt, _, err := e.mediaType()
+		require.NoError(t, err)
+		assert.Equal(t, "application/edifact", mt)
+	}
+	mt, params, err := parseMediaType(`multipart/signed; protocol="application/pkcs7-signature"; micalg=sha1; boundary=----=_Part_0_1.2`)
+	require.NoError(t, err)
+	assert.Equal(t, "multipart/signed", mt)
+	assert.Equal(t, map[string]string{"protocol": "application/pkcs7-signature", "micalg": "sha1", "boundary": "----=_Part_0_1.2"}, params)
+	_, params, err = parseMediaType(`multipart/signed; boundary="a;b"; micalg=sha-256=x`)
+	require.NoError(t, err)
+	assert.Equal(t, "a;b", params["boundary"], "a semicolon inside quotes")
+	_, _, err = parseMediaType(`multipart/signed; boundary`)
+	assert.Error(t, err, "a parameter without a value")
+}

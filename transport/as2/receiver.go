@@ -9,18 +9,20 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/edibridge/edibridge/transport"
+	"github.com/edibridge/edibridge/transport/as2/cms"
 )
 
 // Defaults of ReceiverOptions.
 const (
 	DefaultMaxBodyBytes     = 64 << 20
-	DefaultMaxInflatedBytes = 256 << 20
+	DefaultMaxInflatedBytes = 64 << 20 // EDI compresses some tenfold: far above any interchange, far below what hurts
 	DefaultReportingUA      = "edibridge AS2"
 	DefaultMDNAttempts      = 8
 	DefaultMDNBackoff       = 2 * time.Second
@@ -85,9 +87,13 @@ type Receiver struct {
 	now      func() time.Time
 
 	// Asynchronous MDN deliveries run on their own; Close waits for them.
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// Once closing, new deliveries run in the request that asks for them,
+	// since a WaitGroup may not grow while it is waited for.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	mu      sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
 }
 
 // NewReceiver checks the options and every partner profile.
@@ -145,6 +151,9 @@ func partnerKey(from, to string) string {
 // under way until ctx ends, then cancels them. A partner whose MDN was not
 // delivered sends its message again and gets the original MDN back.
 func (r *Receiver) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	select {
@@ -240,6 +249,15 @@ func (r *Receiver) refuseUnknown(w http.ResponseWriter, ctx context.Context, req
 // receiveMessage processes a message and answers it.
 func (r *Receiver) receiveMessage(w http.ResponseWriter, ctx context.Context, p *Partner, req *request) {
 	log := r.log.With("partner", p.Name, "message_id", req.messageID)
+	// Processed before the lookup of an earlier MDN: a Message-ID is no
+	// secret, and a resend is answered only when it is the partner's.
+	got, err := r.process(p, req)
+	if err != nil {
+		log.Warn("as2: message refused", "error", err)
+		r.quarantine(ctx, p, req, err)
+		r.answerFailure(w, p, req, err)
+		return
+	}
 	stored, err := r.state.LoadMDN(ctx, p.Name, req.messageID)
 	if err != nil {
 		log.Error("as2: looking up a sent MDN", "error", err)
@@ -248,14 +266,7 @@ func (r *Receiver) receiveMessage(w http.ResponseWriter, ctx context.Context, p 
 	}
 	if stored != nil {
 		log.Info("as2: message received again: answered with its original MDN")
-		r.answer(w, p, req, *stored)
-		return
-	}
-	got, err := r.process(p, req)
-	if err != nil {
-		log.Warn("as2: message refused", "error", err)
-		r.quarantine(ctx, p, req, err)
-		r.answerFailure(w, p, req, err)
+		r.answer(w, p, req, *stored, got.signed)
 		return
 	}
 	receipt, err := r.opts.Sink.Store(ctx, r.file(p, req, got))
@@ -281,7 +292,7 @@ func (r *Receiver) receiveMessage(w http.ResponseWriter, ctx context.Context, p 
 		r.unavailable(w, req)
 		return
 	}
-	r.answer(w, p, req, mdn)
+	r.answer(w, p, req, mdn, got.signed)
 }
 
 // process unpacks a message and checks it against what the partner
@@ -340,11 +351,13 @@ func (r *Receiver) meta(req *request) map[string]string {
 	return m
 }
 
-// quarantine keeps a message that could not be processed as it came.
+// quarantine keeps a message that could not be processed as it came,
+// whether or not the partner is still connected.
 func (r *Receiver) quarantine(ctx context.Context, p *Partner, req *request, cause error) {
 	if r.opts.Quarantine == nil {
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
 	meta := r.meta(req)
 	for _, h := range []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition"} {
 		if v := req.header.Get(h); v != "" {
@@ -367,25 +380,45 @@ func (r *Receiver) quarantine(ctx context.Context, p *Partner, req *request, cau
 }
 
 // answerFailure sends the error MDN, or, when the partner asked for none,
-// an HTTP error, since the status is then all the partner learns.
+// an HTTP error, since the status is then all the partner learns. Nothing
+// was authenticated, so the answer names what failed, in the words of its
+// disposition, and keeps the details (library errors, certificates) for
+// the log and the quarantine.
 func (r *Receiver) answerFailure(w http.ResponseWriter, p *Partner, req *request, cause error) {
 	disposition := UnexpectedProcessingError
 	var f *failure
 	if errors.As(cause, &f) {
 		disposition = f.disposition
 	}
+	text := fmt.Sprintf("The AS2 message %s could not be processed: %s.", req.messageID, failureText(disposition))
 	if !req.mdn.wanted {
-		http.Error(w, "as2: "+cause.Error(), http.StatusBadRequest)
+		http.Error(w, "as2: "+text, http.StatusBadRequest)
 		return
 	}
-	text := fmt.Sprintf("The AS2 message %s could not be processed: %v", req.messageID, cause)
 	mdn, err := r.mdnFor(p, req, mdnReport{failure: disposition, text: text})
 	if err != nil {
 		r.log.Error("as2: building the error MDN failed", "partner", p.Name, "message_id", req.messageID, "error", err)
-		http.Error(w, "as2: "+cause.Error(), http.StatusInternalServerError)
+		http.Error(w, "as2: "+text, http.StatusInternalServerError)
 		return
 	}
-	r.answer(w, p, req, mdn)
+	r.answer(w, p, req, mdn, false)
+}
+
+// failureText says what a failure disposition means to the partner.
+func failureText(disposition string) string {
+	switch disposition {
+	case DecryptionFailed:
+		return "it could not be decrypted with our private key (check that it is encrypted for our current certificate)"
+	case AuthenticationFailed:
+		return "its signature could not be verified with the certificate we hold for you"
+	case IntegrityCheckFailed:
+		return "its content does not match its signature"
+	case InsufficientMessageSecurity:
+		return "it lacks the signature or encryption agreed for this relationship"
+	case DecompressionFailed:
+		return "its compressed content could not be inflated"
+	}
+	return "its format could not be read; the receiving system's operator has the details"
 }
 
 // unavailable asks the partner to send the message again later: nothing
@@ -402,26 +435,42 @@ func (r *Receiver) mdnFor(p *Partner, req *request, rep mdnReport) (StoredMDN, e
 	rep.originalMessageID = req.messageID
 	var s *mdnSigner
 	if req.mdn.signed {
-		digest := req.mdn.micAlg
-		if digest == 0 {
-			digest = crypto.SHA256
-		}
-		s = &mdnSigner{p: p, digest: digest}
+		s = &mdnSigner{p: p, digest: signingDigest(req.mdn.algs)}
 	}
 	return buildMDN(p, rep, s, r.now())
 }
 
+// signingDigest is the first of the partner's signed-receipt-micalg
+// digests an MDN can be signed with, or SHA-256: a partner that asks for
+// SHA-224 still gets its MIC by SHA-224, in an MDN signed with SHA-256.
+func signingDigest(algs []crypto.Hash) crypto.Hash {
+	for _, h := range algs {
+		if cms.CanSign(h) {
+			return h
+		}
+	}
+	return crypto.SHA256
+}
+
 // answer sends an MDN: in the response, or, when the partner asked for an
-// asynchronous one, to its URL after an empty 200.
-func (r *Receiver) answer(w http.ResponseWriter, p *Partner, req *request, mdn StoredMDN) {
+// asynchronous one, to its URL after an empty 200. The URL comes from the
+// request, so it is used only when the message's signature proved it the
+// partner's (authenticated), or when it is on the host of the partner's
+// own AS2 endpoint (Send.URL): anyone else would make the receiver POST
+// where they like. Otherwise the MDN goes in the response.
+func (r *Receiver) answer(w http.ResponseWriter, p *Partner, req *request, mdn StoredMDN, authenticated bool) {
 	if !req.mdn.wanted {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if req.mdn.url != "" {
-		w.WriteHeader(http.StatusOK)
-		r.deliverLater(p, req.messageID, req.mdn.url, mdn)
-		return
+		if authenticated || sameHost(req.mdn.url, p.Send.URL) {
+			w.WriteHeader(http.StatusOK)
+			r.deliverLater(p, req.messageID, req.mdn.url, mdn)
+			return
+		}
+		r.log.Warn("as2: asynchronous MDN URL of an unauthenticated message not used: the MDN goes in the response",
+			"partner", p.Name, "message_id", req.messageID, "url", req.mdn.url)
 	}
 	h := w.Header()
 	for k, v := range mdn.Header {
@@ -432,17 +481,43 @@ func (r *Receiver) answer(w http.ResponseWriter, p *Partner, req *request, mdn S
 	w.Write(mdn.Body) // a failed write is the partner's lost connection: it resends and gets this MDN again
 }
 
+// sameHost reports whether two URLs name the same host, whatever their
+// ports: partners often take MDNs on another port than messages.
+func sameHost(a, b string) bool {
+	ua, err := url.Parse(a)
+	if err != nil || ua.Hostname() == "" {
+		return false
+	}
+	ub, err := url.Parse(b)
+	return err == nil && strings.EqualFold(ua.Hostname(), ub.Hostname())
+}
+
 // deliverLater POSTs an asynchronous MDN, with retries, in the background.
+// Once the receiver is closing, it makes one attempt before the request
+// returns, bounded by the client's timeout: a partner whose MDN is lost
+// sends again and gets the stored MDN.
 func (r *Receiver) deliverLater(p *Partner, messageID, url string, mdn StoredMDN) {
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		if err := r.deliver(r.ctx, url, mdn); err != nil {
+	deliver := func(attempt func() error) {
+		if err := attempt(); err != nil {
 			r.log.Error("as2: asynchronous MDN not delivered", "partner", p.Name, "message_id", messageID, "url", url, "error", err)
 			if r.opts.OnMDNFailure != nil {
 				r.opts.OnMDNFailure(p.Name, messageID, err)
 			}
 		}
+	}
+	r.mu.Lock()
+	closing := r.closing
+	if !closing {
+		r.wg.Add(1)
+	}
+	r.mu.Unlock()
+	if closing {
+		deliver(func() error { return r.post(context.Background(), url, mdn) })
+		return
+	}
+	go func() {
+		defer r.wg.Done()
+		deliver(func() error { return r.deliver(r.ctx, url, mdn) })
 	}()
 }
 

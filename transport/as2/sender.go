@@ -222,6 +222,10 @@ func checkMDN(mdn *MDN, messageID string, mics []MIC, signed bool) error {
 		return fmt.Errorf("%w: %s", ErrOtherMessage, mdn.OriginalMessageID)
 	case !mdn.Processed():
 		return fmt.Errorf("%w: %s", ErrNotProcessed, mdn.Disposition)
+	case mdn.MIC.Digest == "" && !signed && !mdn.Signed:
+		// RFC 4130 7.4.3: required for signed receipts, optional for
+		// unsigned ones.
+		return nil
 	case mdn.MIC.Digest == "":
 		return fmt.Errorf("%w: the MDN has none", ErrMICMismatch)
 	}
@@ -255,6 +259,11 @@ func (s *Sender) HandleAsyncMDN(ctx context.Context, p *Partner, header http.Hea
 	mdn, err := readMDN(header, body, p)
 	if err != nil {
 		return err
+	}
+	if p.Send.SignedMDN && !mdn.Signed {
+		// Anyone can post an unsigned MDN; taking the awaited message for
+		// it would turn away the partner's real one.
+		return fmt.Errorf("%w (for %s)", ErrUnsignedMDN, mdn.OriginalMessageID)
 	}
 	a, err := s.takeAwaiting(ctx, p, mdn.OriginalMessageID)
 	if errors.Is(err, ErrNothingAwaited) {
@@ -346,7 +355,7 @@ func (s *Sender) build(p *Partner, m Message) (*outgoing, error) {
 	signed := o.Sign != 0
 	if signed {
 		signedBytes := e.bytes()
-		mics = []MIC{computeMIC(o.micAlg(), signedBytes)}
+		mics = signedMICs(o, signedBytes)
 		ct, body, err := signPart(signedBytes, p, o.Sign)
 		if err != nil {
 			return nil, fmt.Errorf("signing: %w", err)
@@ -369,6 +378,16 @@ func (s *Sender) build(p *Partner, m Message) (*outgoing, error) {
 		mics = unsignedMICs(o, m.Payload)
 	}
 	return &outgoing{header: s.header(p, m, e), body: e.body, mics: mics}, nil
+}
+
+// signedMICs are the MICs of a signed message: by the algorithm asked
+// for when a signed MDN is asked for (only then do the options name it),
+// else by the signature's digest, which partners use, or MICAlg.
+func signedMICs(o *SendOptions, b []byte) []MIC {
+	if o.SignedMDN || o.micAlg() == o.Sign {
+		return []MIC{computeMIC(o.micAlg(), b)}
+	}
+	return []MIC{computeMIC(o.Sign, b), computeMIC(o.micAlg(), b)}
 }
 
 // unsignedMICs are the MICs of an unsigned message: by the algorithm

@@ -32,16 +32,18 @@ var (
 // change is returned as is, without copying. Bytes after the first element
 // are ignored.
 //
-// It works in two passes over the input, so that memory stays proportional
-// to the output even for input made of millions of tiny elements: scan
-// checks the input and measures each constructed element, write writes.
+// It works in two passes over the input: scan checks the input and
+// measures each constructed element that must be rewritten, write writes.
+// Elements that need no change are copied, and the scan keeps one bit for
+// each (an int32 for the others), so that input made of millions of tiny
+// elements costs no more than the input again.
 func normalizeBER(data []byte) ([]byte, error) {
 	var n berNormalizer
 	el, rest, err := n.scan(data, 0)
 	if err != nil {
 		return nil, err
 	}
-	if !n.changed {
+	if !el.changed {
 		return data[:len(data)-len(rest)], nil
 	}
 	out := make([]byte, 0, el.encodedSize)
@@ -54,12 +56,64 @@ func normalizeBER(data []byte) ([]byte, error) {
 
 // berNormalizer carries the results of the scan to the write.
 type berNormalizer struct {
-	// sizes holds the content length, as written, of each constructed
-	// element, in the order the elements start in the input.
-	sizes   []int
-	next    int  // the entry of sizes write uses next
-	changed bool // whether any element needs rewriting
+	// rewrite has a bit for each constructed element, in the order the
+	// elements start in the input, except those inside an element copied
+	// as it is: set when the element is rewritten, clear when copied.
+	rewrite []uint64
+	bits    int
+	// sizes holds the content length, as written, of each rewritten
+	// element, in the same order.
+	sizes chunked
+	// The entries write uses next.
+	nextBit, nextSize int
 }
+
+func (n *berNormalizer) pushBit() int {
+	if n.bits%64 == 0 {
+		n.rewrite = append(n.rewrite, 0)
+	}
+	n.bits++
+	return n.bits - 1
+}
+
+func (n *berNormalizer) setBit(i int) { n.rewrite[i/64] |= 1 << (i % 64) }
+
+// truncate forgets the entries after bit i, those of an element's
+// children when the element is copied as it is.
+func (n *berNormalizer) truncate(bit, sizes int) {
+	n.bits = bit + 1
+	n.rewrite = n.rewrite[:(n.bits+63)/64]
+	if r := n.bits % 64; r != 0 { // clear the forgotten bits of the last word
+		n.rewrite[len(n.rewrite)-1] &= 1<<r - 1
+	}
+	n.sizes.truncate(sizes)
+}
+
+// chunked is a list of int32 in fixed chunks: growing it never copies, so
+// that what it allocates is what it holds.
+type chunked struct {
+	chunks [][]int32
+	n      int
+}
+
+const chunkSize = 4096
+
+func (c *chunked) len() int { return c.n }
+
+func (c *chunked) append(v int32) {
+	if c.n%chunkSize == 0 && c.n/chunkSize == len(c.chunks) {
+		c.chunks = append(c.chunks, make([]int32, chunkSize))
+	}
+	c.chunks[c.n/chunkSize][c.n%chunkSize] = v
+	c.n++
+}
+
+func (c *chunked) set(i int, v int32) { c.chunks[i/chunkSize][i%chunkSize] = v }
+
+func (c *chunked) at(i int) int32 { return c.chunks[i/chunkSize][i%chunkSize] }
+
+// truncate keeps the first n values; their chunks stay for reuse.
+func (c *chunked) truncate(n int) { c.n = n }
 
 // A berHeader is the identifier and length octets of an element.
 type berHeader struct {
@@ -87,6 +141,7 @@ type scanned struct {
 	contentSize int  // length of the content as written
 	encodedSize int  // length of the whole element as written
 	octetString bool // universal OCTET STRING, primitive or constructed
+	changed     bool // whether it, or an element inside it, is rewritten
 }
 
 // scan checks the element at the start of b, records the written content
@@ -100,24 +155,20 @@ func (n *berNormalizer) scan(b []byte, depth int) (scanned, []byte, error) {
 	if err != nil {
 		return scanned{}, nil, err
 	}
-	if !h.minimal {
-		n.changed = true
-	}
 	b = b[h.size:]
 	if !h.constructed() {
-		el := scanned{contentSize: h.length, octetString: h.octetString()}
+		el := scanned{contentSize: h.length, octetString: h.octetString(), changed: !h.minimal}
 		el.encodedSize = len(h.identifier) + derLengthSize(h.length) + h.length
 		return el, b[h.length:], nil
 	}
-	slot := len(n.sizes)
-	n.sizes = append(n.sizes, 0)
+	bit, slot := n.pushBit(), n.sizes.len()
+	n.sizes.append(0)
 	flatten := h.constructedOctetString()
-	if flatten {
-		n.changed = true
-	}
+	changed := flatten || !h.minimal // an indefinite length is never minimal
 	var contentSize int
 	rest, err := eachChild(h, b, func(child []byte) ([]byte, error) {
 		el, rest, err := n.scan(child, depth+1)
+		changed = changed || el.changed
 		switch {
 		case err != nil:
 			return nil, err
@@ -133,12 +184,20 @@ func (n *berNormalizer) scan(b []byte, depth int) (scanned, []byte, error) {
 	if err != nil {
 		return scanned{}, nil, err
 	}
-	n.sizes[slot] = contentSize
+	if contentSize > math.MaxInt32 {
+		return scanned{}, nil, errBERBadLength
+	}
+	if changed {
+		n.setBit(bit)
+		n.sizes.set(slot, int32(contentSize))
+	} else {
+		n.truncate(bit, slot)
+	}
 	idLen := len(h.identifier)
 	if flatten {
 		idLen = 1
 	}
-	el := scanned{contentSize: contentSize, octetString: flatten}
+	el := scanned{contentSize: contentSize, octetString: flatten, changed: changed}
 	el.encodedSize = idLen + derLengthSize(contentSize) + contentSize
 	return el, rest, nil
 }
@@ -150,15 +209,20 @@ func (n *berNormalizer) write(out, b []byte) ([]byte, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	element := b
 	b = b[h.size:]
 	if !h.constructed() {
 		out = append(out, h.identifier...)
 		out = appendDERLength(out, h.length)
 		return append(out, b[:h.length]...), b[h.length:], nil
 	}
-	size, err := n.nextSize()
+	size, rewrite, err := n.next()
 	if err != nil {
 		return nil, nil, err
+	}
+	if !rewrite { // definite and minimal throughout
+		end := h.size + h.length
+		return append(out, element[:end]...), element[end:], nil
 	}
 	if h.constructedOctetString() {
 		out = append(out, 0x04)
@@ -191,7 +255,7 @@ func (n *berNormalizer) writeOctets(out, b []byte) ([]byte, []byte, error) {
 	if !h.constructed() {
 		return append(out, b[:h.length]...), b[h.length:], nil
 	}
-	if _, err := n.nextSize(); err != nil {
+	if _, _, err := n.next(); err != nil {
 		return nil, nil, err
 	}
 	rest, err := eachChild(h, b, func(child []byte) ([]byte, error) {
@@ -203,14 +267,22 @@ func (n *berNormalizer) writeOctets(out, b []byte) ([]byte, []byte, error) {
 	return out, rest, err
 }
 
-// nextSize returns the written content length of the next constructed
-// element.
-func (n *berNormalizer) nextSize() (int, error) {
-	if n.next >= len(n.sizes) {
-		return 0, errors.New("more constructed elements than scanned")
+// next says whether the next constructed element is rewritten, and if so
+// the length of its content as written.
+func (n *berNormalizer) next() (size int, rewrite bool, err error) {
+	if n.nextBit >= n.bits {
+		return 0, false, errors.New("more constructed elements than scanned")
 	}
-	n.next++
-	return n.sizes[n.next-1], nil
+	i := n.nextBit
+	n.nextBit++
+	if n.rewrite[i/64]&(1<<(i%64)) == 0 {
+		return 0, false, nil
+	}
+	if n.nextSize >= n.sizes.len() {
+		return 0, false, errors.New("more rewritten elements than scanned")
+	}
+	n.nextSize++
+	return int(n.sizes.at(n.nextSize - 1)), true, nil
 }
 
 // eachChild calls fn for each child of a constructed element whose content

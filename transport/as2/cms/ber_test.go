@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"encoding/hex"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -160,4 +161,37 @@ func spacedHex(b []byte) string {
 		parts[i] = hex.EncodeToString([]byte{c})
 	}
 	return strings.Join(parts, " ")
+}
+
+// Input of millions of tiny elements (what a stranger can post as an
+// envelope before anything is verified) costs memory in proportion to
+// the input, not several times it: elements that need no change are
+// copied, and measured with one bit each.
+func TestNormalizeBERMemoryStaysProportional(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		element []byte
+	}{
+		{"empty definite sequences", []byte{0x30, 0x00}},
+		{"empty indefinite sequences", []byte{0x30, 0x80, 0x00, 0x00}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 4 << 20
+			in := make([]byte, 0, n+4)
+			in = append(in, 0x30, 0x80)
+			for len(in) < n {
+				in = append(in, tc.element...)
+			}
+			in = append(in, 0x00, 0x00)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			out, err := normalizeBER(in)
+			runtime.ReadMemStats(&after)
+			require.NoError(t, err)
+			require.NotEmpty(t, out)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			assert.Less(t, alloc, uint64(4*len(in)), "allocated %d bytes for %d bytes of input", alloc, len(in))
+		})
+	}
 }

@@ -3,8 +3,10 @@ package cms
 import (
 	"bytes"
 	"crypto"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -124,20 +126,36 @@ func (r keyTransRecipient) decryptKey(key *rsa.PrivateKey, keySize int) ([]byte,
 }
 
 // decryptKeyPKCS1v15 decrypts a content-encryption key sent with RSA PKCS #1
-// v1.5. It counters Bleichenbacher's attack as RFC 3218 2.3.2 says (and as
-// OpenSSL does): when the padding or the length is wrong, it goes on with a
-// random key, in constant time, so a forged key shows only as content that
-// fails to decrypt, the same as a well-formed key of the wrong value.
+// v1.5. It counters Bleichenbacher's attack as RFC 3218 2.3.2 says: when
+// the padding or the length is wrong, it goes on, in constant time, with a
+// substitute key, so a forged key shows only as content that fails to
+// decrypt, the same as a well-formed key of the wrong value. The
+// substitute is derived from the private key and the encrypted key (as
+// OpenSSL 3.2's implicit rejection does), not drawn at random: the same
+// forged bytes sent twice must fail the same way, or the difference
+// between the two answers is the oracle the attack needs.
 func decryptKeyPKCS1v15(key *rsa.PrivateKey, encryptedKey []byte, keySize int) ([]byte, error) {
-	cek, err := randomBytes(keySize)
-	if err != nil {
-		return nil, err
-	}
+	cek := implicitRejectionKey(key, encryptedKey, keySize)
 	// Deprecated for new protocols, but CMS and AS2 partners still use v1.5.
 	if err := rsa.DecryptPKCS1v15SessionKey(nil, key, encryptedKey, cek); err != nil {
 		return nil, fmt.Errorf("cms: decrypting the content-encryption key (%s): %w", RSAPKCS1v15, err)
 	}
 	return cek, nil
+}
+
+// implicitRejectionKey is the substitute key for an encrypted key whose
+// padding is wrong: keySize bytes (at most 32, the longest content key)
+// of HMAC-SHA-256 over it, keyed by a hash of the private exponent.
+func implicitRejectionKey(key *rsa.PrivateKey, encryptedKey []byte, keySize int) []byte {
+	secret := sha256.Sum256(append([]byte("edibridge cms implicit rejection\x00"), key.D.Bytes()...))
+	mac := hmac.New(sha256.New, secret[:])
+	mac.Write(encryptedKey)
+	sum := mac.Sum(nil)
+	for len(sum) < keySize {
+		mac.Write(sum)
+		sum = mac.Sum(sum)
+	}
+	return sum[:keySize]
 }
 
 // parseOAEPParams reads RSAES-OAEP-params (RFC 8017 A.2.1). Every field has

@@ -1,6 +1,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rsa"
 	"testing"
@@ -60,4 +61,26 @@ func TestParseOAEPParams(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// A key block with wrong padding decrypts to a substitute key that is the
+// same each time the same bytes come, and differs for other bytes: the
+// answer to a forged message sent again must not change, or comparing the
+// answers tells a forger which blocks have valid padding (Bleichenbacher).
+func TestPKCS1v15SubstituteKeyIsDeterministic(t *testing.T) {
+	size := us.key.Size()
+	forged := make([]byte, size) // zero: far from any valid padding
+	forged[size-1] = 1
+	other := bytes.Clone(forged)
+	other[size-2] = 1
+	first, err := decryptKeyPKCS1v15(us.key, forged, 16)
+	require.NoError(t, err)
+	again, err := decryptKeyPKCS1v15(us.key, forged, 16)
+	require.NoError(t, err)
+	assert.Equal(t, first, again)
+	third, err := decryptKeyPKCS1v15(us.key, other, 16)
+	require.NoError(t, err)
+	assert.NotEqual(t, first, third)
+	assert.Len(t, implicitRejectionKey(us.key, forged, 32), 32, "AES-256 keys")
+	assert.Len(t, implicitRejectionKey(us.key, forged, 24), 24, "3DES keys")
 }

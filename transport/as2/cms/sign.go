@@ -76,6 +76,12 @@ func Sign(content []byte, cert *x509.Certificate, key *rsa.PrivateKey, digest cr
 	return signature, nil
 }
 
+// CanSign reports whether Sign supports the digest.
+func CanSign(digest crypto.Hash) bool {
+	_, ok := signingDigestOID(digest)
+	return ok
+}
+
 // signingDigestOID returns the OID of a digest Sign supports.
 func signingDigestOID(digest crypto.Hash) (asn1.ObjectIdentifier, bool) {
 	switch digest {
