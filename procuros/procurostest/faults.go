@@ -1,10 +1,14 @@
 package procurostest
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/edibridge/edibridge/procuros/spec"
 )
 
 // FaultKind is a way for the server to misbehave.
@@ -27,6 +31,13 @@ const (
 	// like FaultHang: the client cannot know that it got through. This is
 	// how a resent POST meets "Payload already received".
 	FaultLoseResponse FaultKind = "lose-response"
+	// FaultUnprocessable answers 422 as the real API does for content it
+	// refuses: "The given data was invalid.", Fault.Errors (or a generic
+	// error) and an errorUrl that resolves under /_admin/errors/. A send
+	// (POST /v2/transactions) is recorded among Received with status 422,
+	// like a send that failed validation. With Fault.BodyContains it hits
+	// one partner's bad message only.
+	FaultUnprocessable FaultKind = "422"
 )
 
 // Fault makes the next Count API requests that match Method and Path
@@ -42,13 +53,19 @@ type Fault struct {
 	// method and a path starting with Path (such as "/v2/transactions").
 	Method string `json:"method,omitempty"`
 	Path   string `json:"path,omitempty"`
+	// BodyContains, when set, restricts the fault to requests whose body
+	// contains this string (a document number, say).
+	BodyContains string `json:"bodyContains,omitempty"`
+	// Errors are the errors of a 422 (FaultUnprocessable), by field path;
+	// empty means one generic error on "content".
+	Errors spec.Errors `json:"errors,omitempty"`
 }
 
 func (f Fault) validate() error {
 	switch f.Kind {
-	case FaultServerError, FaultTooManyRequests, FaultForbidden, FaultHang, FaultLoseResponse:
+	case FaultServerError, FaultTooManyRequests, FaultForbidden, FaultHang, FaultLoseResponse, FaultUnprocessable:
 	default:
-		return fmt.Errorf("unknown fault kind %q (want 500, 429, 403, hang or lose-response)", f.Kind)
+		return fmt.Errorf("unknown fault kind %q (want 500, 429, 403, 422, hang or lose-response)", f.Kind)
 	}
 	if f.Count < 0 {
 		return fmt.Errorf("fault count %d is negative", f.Count)
@@ -56,8 +73,9 @@ func (f Fault) validate() error {
 	return nil
 }
 
-func (f Fault) matches(r *http.Request) bool {
-	return (f.Method == "" || strings.EqualFold(f.Method, r.Method)) && strings.HasPrefix(r.URL.Path, f.Path)
+func (f Fault) matches(r *http.Request, body []byte) bool {
+	return (f.Method == "" || strings.EqualFold(f.Method, r.Method)) && strings.HasPrefix(r.URL.Path, f.Path) &&
+		(f.BodyContains == "" || bytes.Contains(body, []byte(f.BodyContains)))
 }
 
 // InjectFault queues f.
@@ -88,13 +106,24 @@ func (s *Server) ClearFaults() {
 	s.state.faults = nil
 }
 
-// takeFault consumes one use of the first fault matching r.
+// takeFault consumes one use of the first fault matching r. When a queued
+// fault looks at bodies, r's body is read and put back for the handler.
 func (s *Server) takeFault(r *http.Request) (Fault, bool) {
+	var body []byte
+	if s.faultsReadBodies() && r.Body != nil {
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		r.Body.Close()
+		if err != nil {
+			data = nil
+		}
+		body = data
+		r.Body = io.NopCloser(bytes.NewReader(data))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range s.state.faults {
 		f := &s.state.faults[i]
-		if !f.matches(r) {
+		if !f.matches(r, body) {
 			continue
 		}
 		taken := *f
@@ -105,6 +134,18 @@ func (s *Server) takeFault(r *http.Request) (Fault, bool) {
 		return taken, true
 	}
 	return Fault{}, false
+}
+
+// faultsReadBodies reports whether a queued fault matches on the body.
+func (s *Server) faultsReadBodies() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.state.faults {
+		if f.BodyContains != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // applyFault misbehaves as f says and reports whether the request is done.
@@ -134,8 +175,34 @@ func (s *Server) applyFault(w *recorder, r *http.Request, f Fault, h http.Handle
 		w.outcome = fmt.Sprintf("fault: lost response %d %s", lost.status, lost.outcome)
 		w.txID = lost.txID
 		s.hang(w, r)
+	case FaultUnprocessable:
+		s.unprocessable(w, r, f)
 	}
 	return true
+}
+
+// unprocessable answers a 422 for f, recording a send as received.
+func (s *Server) unprocessable(w *recorder, r *http.Request, f Fault) {
+	errs := f.Errors
+	if len(errs) == 0 {
+		errs = spec.Errors{"content": {"The content was refused (injected fault)."}}
+	}
+	errorID := newUUID()
+	errorURL := s.portalURL(r) + "/errors/" + errorID
+	if r.Method == http.MethodPost && r.URL.Path == pathIncoming {
+		body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		rec := &Received{
+			Type: decodeEnvelope(body).Type, Status: http.StatusUnprocessableEntity, Message: msgInvalid,
+			Errors: cloneErrors(errs), ErrorURL: errorURL, Body: rawJSON(body), ReceivedAt: s.now(), errorID: errorID,
+		}
+		s.mu.Lock()
+		s.state.addReceived(rec, s.opts.MaxRecords)
+		s.state.errorByID[errorID] = rec
+		s.mu.Unlock()
+	}
+	a := invalid(w, errs, errorURL)
+	w.outcome = "fault: 422 " + w.outcome
+	writeJSON(w, a.status, a.body)
 }
 
 // hang waits until the client gives up, the server closes or MaxHang

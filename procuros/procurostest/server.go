@@ -10,7 +10,8 @@
 // transactions in cursor pages, and records what it was sent.
 //
 // For tests it injects faults (500, 429 with Retry-After, 403, requests that
-// hang until the client gives up, responses lost after processing), can
+// hang until the client gives up, responses lost after processing, a 422
+// for the one request whose body holds a given string), can
 // serve offset cursors that shift as transactions are marked, and exposes
 // its state, in Go and over HTTP under /_admin/ (see admin.go). State lives
 // in memory, bounded by Options.MaxRecords.

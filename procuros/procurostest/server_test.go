@@ -523,3 +523,52 @@ func TestPortalURL(t *testing.T) {
 	assert.Equal(t, 200, status)
 	assert.True(t, bytes.Contains(raw, []byte(`"errorType":"INTERNAL"`)))
 }
+
+// TestUnprocessableFault: a 422 fault with a body match hits only the
+// request carrying that string, answers as the real API's 422 does (errors
+// and an errorUrl that resolves), is recorded among the sends, and leaves
+// every other request alone.
+func TestUnprocessableFault(t *testing.T) {
+	ts := start(t, procurostest.Options{})
+	good := strings.NewReplacer(`"2021-09-30"`, `"2021-09-30T00:00:00+02:00"`, `"2021-10-05"`, `"2021-10-05T00:00:00+02:00"`).Replace(example(t, "Minimal Order"))
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(good), &doc))
+	doc["content"].(map[string]any)["header"].(map[string]any)["orderIdentifier"] = "BAD-DOC-1"
+	badJSON, err := json.Marshal(doc)
+	require.NoError(t, err)
+	bad := string(badJSON)
+
+	status, _ := callRaw(t, ts, "POST", "/_admin/faults",
+		`{"kind":"422","method":"POST","path":"/v2/transactions","bodyContains":"BAD-DOC-1","errors":{"content.header.orderIdentifier":["Unknown order."]}}`, false)
+	require.Equal(t, 201, status)
+
+	status, body := call(t, ts, "POST", "/v2/transactions", good, true)
+	assert.Equal(t, 201, status, "a request without the string is not hit")
+	require.Len(t, ts.Faults(), 1, "the fault waits for its request")
+
+	status, body = call(t, ts, "POST", "/v2/transactions", bad, true)
+	assert.Equal(t, 422, status)
+	assert.Equal(t, "The given data was invalid.", body["message"])
+	assert.Equal(t, map[string]any{"content.header.orderIdentifier": []any{"Unknown order."}}, body["errors"])
+	errorURL, _ := body["errorUrl"].(string)
+	require.True(t, strings.HasPrefix(errorURL, ts.URL+"/_admin/errors/"), errorURL)
+	assert.Empty(t, ts.Faults(), "used up")
+
+	received := ts.Received()
+	require.Len(t, received, 2)
+	assert.Equal(t, 422, received[1].Status)
+	assert.Equal(t, errorURL, received[1].ErrorURL)
+	assert.Equal(t, "ORDER", received[1].Type)
+	assert.JSONEq(t, bad, string(received[1].Body))
+
+	status, shown := call(t, ts, "GET", strings.TrimPrefix(errorURL, ts.URL), "", false)
+	assert.Equal(t, 200, status)
+	assert.Equal(t, float64(422), shown["status"])
+
+	status, _ = call(t, ts, "POST", "/v2/transactions", bad, true)
+	assert.Equal(t, 201, status, "without the fault the same payload is taken")
+	assert.Equal(t, "fault: 422 invalid: content.header.orderIdentifier", ts.Requests()[1].Outcome)
+
+	status, _ = call(t, ts, "POST", "/_admin/faults", `{"kind":"422","bodyContains":"x","count":-1}`, false)
+	assert.Equal(t, 400, status)
+}
