@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/edibridge/edibridge/transport"
 )
 
 // link gives the file from the further name to, never replacing a file
@@ -45,7 +47,7 @@ func moveAside(from, dir, name string, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := syncDir(dir); err != nil {
+	if err := transport.SyncDir(dir); err != nil {
 		return "", err
 	}
 	if err := os.Remove(from); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -58,21 +60,4 @@ func moveAside(from, dir, name string, now time.Time) (string, error) {
 // (an archive, a done folder) that has a file of that name already.
 func TimeSuffix(now time.Time) string {
 	return "." + now.UTC().Format("20060102T150405.000000000Z")
-}
-
-// syncDir makes the directory entries of dir durable: a renamed or linked
-// file whose directory was not synced can vanish in a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if closeErr := d.Close(); err == nil {
-		err = closeErr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/edibridge/edibridge/transport"
 )
 
 // DefaultPerm is the mode of files an Outbox writes when Perm is zero:
@@ -62,7 +64,7 @@ func (o Outbox) Write(ctx context.Context, name string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("folder: write %s: %w", name, err)
 	}
-	if err := syncDir(o.Dir); err != nil {
+	if err := transport.SyncDir(o.Dir); err != nil {
 		return fmt.Errorf("folder: write %s: %w", name, err)
 	}
 	return nil
@@ -71,29 +73,11 @@ func (o Outbox) Write(ctx context.Context, name string, data []byte) error {
 // writeTemp writes data to a new temporary file in the outbox, synced and
 // closed, and returns its path.
 func (o Outbox) writeTemp(data []byte) (string, error) {
-	f, err := os.CreateTemp(o.Dir, tempPattern)
-	if err != nil {
-		return "", err
-	}
 	perm := o.Perm
 	if perm == 0 {
 		perm = DefaultPerm
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if closeErr := f.Close(); err == nil {
-		err = closeErr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+	return transport.WriteTemp(o.Dir, tempPattern, data, perm)
 }
 
 // holdsExactly returns nil when file holds data and nothing else, and an

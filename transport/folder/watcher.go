@@ -252,7 +252,7 @@ func (w *Watcher) look(ctx context.Context) time.Duration {
 // after a crash would be stored again, a duplicate the sink recognises,
 // and archived twice.
 func (w *Watcher) syncClaimed() {
-	if err := syncDir(w.claimDir); err != nil {
+	if err := transport.SyncDir(w.claimDir); err != nil {
 		w.log.Warn("folder: cannot sync the claim folder", "err", err)
 	}
 }

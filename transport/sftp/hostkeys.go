@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/edibridge/edibridge/transport"
 	"github.com/edibridge/edibridge/transport/folder"
 )
 
@@ -104,34 +105,13 @@ func createHostKey(ctx context.Context, dir, file string, generate func() (crypt
 // replaceFile writes data as dir/name atomically, replacing what is there:
 // a temporary file, synced, renamed into place, and the folder synced.
 func replaceFile(dir, name string, data []byte, perm fs.FileMode) error {
-	f, err := os.CreateTemp(dir, ".edibridge-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // fails harmlessly once renamed
-	_, err = f.Write(data)
+	tmp, err := transport.WriteTemp(dir, ".edibridge-*.tmp", data, perm)
 	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if closeErr := f.Close(); err == nil {
-		err = closeErr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), filepath.Join(dir, name))
+		defer os.Remove(tmp) // fails harmlessly once renamed
+		err = os.Rename(tmp, filepath.Join(dir, name))
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return transport.SyncDir(dir)
 }
